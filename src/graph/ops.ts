@@ -1,0 +1,490 @@
+/**
+ * The op table: every primitive declares, in one record, its shape rule, its ONNX lowering and
+ * its gradient (a rule built from other primitives). Broadcasting is undone once, in the
+ * autodiff walk, so gradient rules may return gradients of the output's shape.
+ */
+import { broadcastShapes, fmt, sameShape, type Dim, type Shape } from './shape.js';
+import { constant, Tensor, type Attrs, type AttrValue } from './tensor.js';
+
+/** An ONNX attribute, typed the way NodeProto wants it. */
+export type OnnxAttr = { i: number } | { f: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string };
+
+/** What a lowering may emit: ONNX nodes and int64/float constants. */
+export interface Lowering {
+  /** Emits one ONNX node; returns the names of its `outputs` outputs. */
+  node(opType: string, inputs: readonly string[], attrs?: Record<string, OnnxAttr>, outputs?: number): string[];
+  /** Name of an int64 constant holding `values` (1-D). */
+  ints(values: readonly number[]): string;
+  /** Name of a float32 scalar constant. */
+  float(value: number): string;
+}
+
+/** One primitive. */
+export interface OpDef {
+  /** Output shape from input shapes; throws a RangeError naming the op and the shapes. */
+  shape(ins: readonly Shape[], a: Attrs): Shape;
+  /** Emit the ONNX nodes computing this op; returns the output's name. */
+  onnx(L: Lowering, ins: readonly string[], a: Attrs, out: Tensor): string;
+  /** Gradients w.r.t. each input (null: none, or not differentiable), given dL/d(out). */
+  grad?(dy: Tensor, out: Tensor): (Tensor | null)[];
+}
+
+const nums = (a: Attrs, k: string): number[] => [...(a[k] as readonly number[])];
+const num = (a: Attrs, k: string): number => a[k] as number;
+const one = (L: Lowering, op: string, ins: readonly string[], attrs?: Record<string, OnnxAttr>) => L.node(op, ins, attrs)[0];
+
+/** Creates the tensor of `op` applied to `inputs`, checking shapes on the way. */
+export function apply(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+  const def = OPS[op];
+  if (!def) throw new RangeError(`unknown op '${op}'`);
+  return new Tensor(op, inputs, attrs, def.shape(inputs.map((t) => t.shape), attrs));
+}
+
+// ---- helpers used by shape rules -------------------------------------------------------------
+
+function elementwise(name: string) {
+  return (ins: readonly Shape[]): Shape => ins.slice(1).reduce<Shape>((s, t) => broadcastShapes(s, t, name), ins[0]);
+}
+const same = (ins: readonly Shape[]): Shape => ins[0];
+
+function spatialOut(size: Dim, k: number, s: number, p0: number, p1: number, d: number, what: string): number {
+  if (size === 'N') throw new RangeError(`${what}: spatial dimension cannot be the batch`);
+  const o = Math.floor((size + p0 + p1 - d * (k - 1) - 1) / s) + 1;
+  if (o < 1) throw new RangeError(`${what}: input of size ${size} is too small for kernel ${k}`);
+  return o;
+}
+
+function expect4d(what: string, s: Shape, role: string): void {
+  if (s.length !== 4) throw new RangeError(`${what}: expected 4-D ${role} (N, C, H, W), got shape ${fmt(s)}`);
+}
+
+/** Reshape/Expand targets: the batch symbol becomes 0 (copy) or -1 (infer) in ONNX. */
+function targetInts(target: Shape, input: Shape, mode: 'reshape' | 'expand'): number[] {
+  return target.map((d, i) => (d === 'N' ? (mode === 'expand' ? 1 : input[i] === 'N' ? 0 : -1) : d));
+}
+
+// ---- the table ------------------------------------------------------------------------------
+
+const unary = (onnxOp: string, grad?: OpDef['grad']): OpDef => ({
+  shape: same,
+  onnx: (L, [x]) => one(L, onnxOp, [x]),
+  grad,
+});
+
+export const OPS: Record<string, OpDef> = {
+  add: {
+    shape: elementwise('add'),
+    onnx: (L, [a, b]) => one(L, 'Add', [a, b]),
+    grad: (dy) => [dy, dy],
+  },
+  sub: {
+    shape: elementwise('sub'),
+    onnx: (L, [a, b]) => one(L, 'Sub', [a, b]),
+    grad: (dy) => [dy, neg(dy)],
+  },
+  mul: {
+    shape: elementwise('mul'),
+    onnx: (L, [a, b]) => one(L, 'Mul', [a, b]),
+    grad: (dy, y) => [mul(dy, y.inputs[1]), mul(dy, y.inputs[0])],
+  },
+  div: {
+    shape: elementwise('div'),
+    onnx: (L, [a, b]) => one(L, 'Div', [a, b]),
+    // d(a/b)/db = -a/b² = -y/b
+    grad: (dy, y) => [div(dy, y.inputs[1]), neg(div(mul(dy, y), y.inputs[1]))],
+  },
+  pow: {
+    shape: elementwise('pow'),
+    onnx: (L, [a, b]) => one(L, 'Pow', [a, b]),
+    grad: (dy, y) => {
+      const [a, b] = y.inputs;
+      return [mul(dy, mul(b, pow(a, sub(b, constant(1))))), mul(dy, mul(y, log(a)))];
+    },
+  },
+  neg: unary('Neg', (dy) => [neg(dy)]),
+  exp: unary('Exp', (dy, y) => [mul(dy, y)]),
+  log: unary('Log', (dy, y) => [div(dy, y.inputs[0])]),
+  sqrt: unary('Sqrt', (dy, y) => [div(mul(dy, constant(0.5)), y)]),
+  relu: unary('Relu', (dy, y) => [mul(dy, step(y.inputs[0]))]),
+  sigmoid: unary('Sigmoid', (dy, y) => [mul(dy, mul(y, sub(constant(1), y)))]),
+  tanh: unary('Tanh', (dy, y) => [mul(dy, sub(constant(1), mul(y, y)))]),
+  leakyRelu: {
+    shape: same,
+    onnx: (L, [x], a) => one(L, 'LeakyRelu', [x], { alpha: { f: num(a, 'alpha') } }),
+    grad: (dy, y) => [mul(dy, apply('leakyStep', [y.inputs[0]], y.attrs))],
+  },
+  /** 1 where x > 0, else 0: the derivative of relu (taken as 0 at 0, like every framework). */
+  step: {
+    shape: same,
+    onnx: (L, [x]) => {
+      const zero = one(L, 'Sub', [x, x]);
+      return one(L, 'Cast', [one(L, 'Greater', [x, zero])], { to: { i: 1 } });
+    },
+    grad: () => [null],
+  },
+  /** 1 where x > 0, else alpha: the derivative of leaky relu. */
+  leakyStep: {
+    shape: same,
+    onnx: (L, [x], a) => {
+      // LeakyRelu(sign(x)) = 1 for x > 0, -alpha for x < 0; |.| of that is what we want.
+      const s = one(L, 'Sign', [x]);
+      const pos = one(L, 'Relu', [s]);
+      const negPart = one(L, 'Relu', [one(L, 'Neg', [s])]);
+      return one(L, 'Add', [pos, one(L, 'Mul', [negPart, L.float(num(a, 'alpha'))])]);
+    },
+    grad: () => [null],
+  },
+  clip: {
+    shape: same,
+    onnx: (L, [x], a) =>
+      one(L, 'Clip', [x, L.float(num(a, 'min')), L.float(num(a, 'max'))]),
+    // Keras clips predictions before the log, so no gradient flows where they were clipped.
+    grad: (dy, y) => [mul(dy, apply('inRange', [y.inputs[0]], y.attrs))],
+  },
+  /** 1 where min < x < max, else 0. */
+  inRange: {
+    shape: same,
+    onnx: (L, [x], a) => {
+      const lo = one(L, 'Greater', [x, L.float(num(a, 'min'))]);
+      const hi = one(L, 'Less', [x, L.float(num(a, 'max'))]);
+      return one(L, 'Cast', [one(L, 'And', [lo, hi])], { to: { i: 1 } });
+    },
+    grad: () => [null],
+  },
+  matmul: {
+    shape: ([a, b]) => {
+      if (a.length !== 2 || b.length !== 2 || a[1] !== b[0])
+        throw new RangeError(`matmul: expected [m,k]·[k,n], got ${fmt(a)}·${fmt(b)}`);
+      return [a[0], b[1]];
+    },
+    onnx: (L, [a, b]) => one(L, 'MatMul', [a, b]),
+    grad: (dy, y) => {
+      const [a, b] = y.inputs;
+      return [matmul(dy, transpose(b, [1, 0])), matmul(transpose(a, [1, 0]), dy)];
+    },
+  },
+  transpose: {
+    shape: ([x], a) => {
+      const perm = nums(a, 'perm');
+      if (perm.length !== x.length) throw new RangeError(`transpose: perm ${fmt(perm)} for shape ${fmt(x)}`);
+      return perm.map((p) => x[p]);
+    },
+    onnx: (L, [x], a) => one(L, 'Transpose', [x], { perm: { ints: nums(a, 'perm') } }),
+    grad: (dy, y) => {
+      const perm = nums(y.attrs, 'perm');
+      const inv = perm.map((_, i) => perm.indexOf(i));
+      return [transpose(dy, inv)];
+    },
+  },
+  reshape: {
+    shape: ([x], a) => {
+      const t = a.shape as readonly Dim[];
+      const batchIn = x.filter((d) => d === 'N').length;
+      const batchOut = t.filter((d) => d === 'N').length;
+      const size = (s: readonly Dim[]) => s.reduce<number>((p, d) => (d === 'N' ? p : p * d), 1);
+      if (batchIn !== batchOut || size(x) !== size(t))
+        throw new RangeError(`reshape: cannot reshape ${fmt(x)} to ${fmt(t)}`);
+      return t;
+    },
+    onnx: (L, [x], a, out) => one(L, 'Reshape', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'reshape'))]),
+    grad: (dy, y) => [reshape(dy, y.inputs[0].shape)],
+  },
+  /** Broadcast x to a shape (NumPy rules); its gradient is the broadcast undone by autodiff. */
+  expand: {
+    shape: ([x], a) => broadcastShapes(x, a.shape as readonly Dim[], 'expand'),
+    onnx: (L, [x], a, out) => one(L, 'Expand', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
+    grad: (dy) => [dy],
+  },
+  reduceSum: {
+    shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
+    onnx: (L, [x], a) => one(L, 'ReduceSum', [x, L.ints(nums(a, 'axes'))], { keepdims: { i: num(a, 'keepdims') } }),
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      return [expand(reshape(dy, reducedShape(x.shape, nums(y.attrs, 'axes'), true)), x.shape)];
+    },
+  },
+  reduceMean: {
+    shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
+    onnx: (L, [x], a) => one(L, 'ReduceMean', [x], { axes: { ints: nums(a, 'axes') }, keepdims: { i: num(a, 'keepdims') } }),
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      const axes = nums(y.attrs, 'axes');
+      const g = expand(reshape(dy, reducedShape(x.shape, axes, true)), x.shape);
+      return [div(g, sizeOf(x, axes))];
+    },
+  },
+  /** Number of elements along `axes` of x, as a float scalar (dynamic when the batch is among them). */
+  sizeOf: {
+    shape: () => [],
+    onnx: (L, [x], a, out) => {
+      const axes = nums(a, 'axes');
+      const dims = axes.map((ax) => out.inputs[0].shape[ax]);
+      const fixed = dims.reduce<number>((p, d) => (d === 'N' ? p : p * d), 1);
+      const k = L.float(fixed);
+      if (!dims.includes('N')) return k;
+      const shapeOf = one(L, 'Shape', [x]);
+      const n = one(L, 'Cast', [one(L, 'ReduceProd', [one(L, 'Gather', [shapeOf, L.ints(axes.filter((ax) => out.inputs[0].shape[ax] === 'N'))])], { keepdims: { i: 0 } })], { to: { i: 1 } });
+      return one(L, 'Mul', [n, k]);
+    },
+    grad: () => [null],
+  },
+  /**
+   * 2-D convolution, NCHW. Inputs x [N,Ci,H,W], w [Co,Ci,kh,kw], optional bias [Co].
+   * attrs: strides [sh,sw], pads [top,left,bottom,right] (asymmetric allowed), dilations.
+   */
+  conv: {
+    shape: ([x, w, b], a) => {
+      expect4d('conv', x, 'input');
+      expect4d('conv', w, 'kernel');
+      if (x[1] !== w[1]) throw new RangeError(`conv: input has ${x[1]} channels, kernel expects ${w[1]} (kernel ${fmt(w)})`);
+      if (b && (b.length !== 1 || b[0] !== w[0])) throw new RangeError(`conv: bias ${fmt(b)} for ${w[0]} filters`);
+      const [s, p, d] = [nums(a, 'strides'), nums(a, 'pads'), nums(a, 'dilations')];
+      return [x[0], w[0], spatialOut(x[2], w[2] as number, s[0], p[0], p[2], d[0], 'conv'), spatialOut(x[3], w[3] as number, s[1], p[1], p[3], d[1], 'conv')];
+    },
+    onnx: (L, ins, a, out) =>
+      one(L, 'Conv', ins, {
+        strides: { ints: nums(a, 'strides') },
+        pads: { ints: nums(a, 'pads') },
+        dilations: { ints: nums(a, 'dilations') },
+        kernel_shape: { ints: out.inputs[1].shape.slice(2) as number[] },
+      }),
+    grad: (dy, y) => {
+      const [x, w, b] = y.inputs;
+      const s = nums(y.attrs, 'strides');
+      const p = nums(y.attrs, 'pads');
+      if (nums(y.attrs, 'dilations').some((d) => d !== 1)) throw new RangeError('conv: gradient of dilated convolution is not supported');
+      const [kh, kw] = w.shape.slice(2) as number[];
+      let dx: Tensor;
+      if (s[0] === 1 && s[1] === 1 && p[0] < kh && p[2] < kh && p[1] < kw && p[3] < kw) {
+        // Stride 1: the input gradient is a full correlation with the flipped kernel, and
+        // ORT's Conv is much faster than its ConvTranspose (DESIGN.md).
+        const wf = flip(transpose(w, [1, 0, 2, 3]), [2, 3]); // [Ci, Co, kh, kw]
+        dx = conv(dy, wf, { pads: [kh - 1 - p[0], kw - 1 - p[1], kh - 1 - p[2], kw - 1 - p[3]] });
+      } else {
+        const [H, W] = x.shape.slice(2) as number[];
+        const [Ho, Wo] = y.shape.slice(2) as number[];
+        const outputPadding = [H - ((Ho - 1) * s[0] + kh - p[0] - p[2]), W - ((Wo - 1) * s[1] + kw - p[1] - p[3])];
+        dx = convTranspose(dy, w, { strides: s, pads: p, outputPadding });
+      }
+      const dw = correlate(x, dy, s, p, kh, kw); // [Co, Ci, kh, kw]
+      return b ? [dx, dw, reduceSum(dy, [0, 2, 3])] : [dx, dw];
+    },
+  },
+  /**
+   * Transposed 2-D convolution, NCHW: the adjoint of conv. x [N,Ci,H,W], w [Ci,Co,kh,kw]
+   * (ONNX layout), optional bias [Co]; attrs strides, pads, outputPadding.
+   */
+  convTranspose: {
+    shape: ([x, w, b], a) => {
+      expect4d('convTranspose', x, 'input');
+      expect4d('convTranspose', w, 'kernel');
+      if (x[1] !== w[0]) throw new RangeError(`convTranspose: input has ${x[1]} channels, kernel expects ${w[0]} (kernel ${fmt(w)})`);
+      if (b && (b.length !== 1 || b[0] !== w[1])) throw new RangeError(`convTranspose: bias ${fmt(b)} for ${w[1]} filters`);
+      const [s, p, op] = [nums(a, 'strides'), nums(a, 'pads'), nums(a, 'outputPadding')];
+      const size = (i: number, k: number, j: number) => {
+        const d = x[i];
+        if (d === 'N') throw new RangeError('convTranspose: spatial dimension cannot be the batch');
+        return s[j] * (d - 1) + op[j] + k - p[j] - p[j + 2];
+      };
+      return [x[0], w[1], size(2, w[2] as number, 0), size(3, w[3] as number, 1)];
+    },
+    onnx: (L, ins, a, out) =>
+      one(L, 'ConvTranspose', ins, {
+        strides: { ints: nums(a, 'strides') },
+        pads: { ints: nums(a, 'pads') },
+        output_padding: { ints: nums(a, 'outputPadding') },
+        kernel_shape: { ints: out.inputs[1].shape.slice(2) as number[] },
+      }),
+    grad: (dy, y) => {
+      const [x, w, b] = y.inputs;
+      const s = nums(y.attrs, 'strides');
+      const p = nums(y.attrs, 'pads');
+      const [kh, kw] = w.shape.slice(2) as number[];
+      const dx = conv(dy, w, { strides: s, pads: p }); // conv is convTranspose's adjoint
+      const dw = correlate(dy, x, s, p, kh, kw); // [Ci, Co, kh, kw]
+      return b ? [dx, dw, reduceSum(dy, [0, 2, 3])] : [dx, dw];
+    },
+  },
+  /** Max pooling, NCHW; attrs kernel [kh,kw], strides, pads. */
+  maxPool: {
+    shape: ([x], a) => {
+      expect4d('maxPool', x, 'input');
+      const [k, s, p] = [nums(a, 'kernel'), nums(a, 'strides'), nums(a, 'pads')];
+      return [x[0], x[1], spatialOut(x[2], k[0], s[0], p[0], p[2], 1, 'maxPool'), spatialOut(x[3], k[1], s[1], p[1], p[3], 1, 'maxPool')];
+    },
+    onnx: (L, [x], a) => one(L, 'MaxPool', [x], poolAttrs(a)),
+    grad: (dy, y) => [apply('maxPoolGrad', [y.inputs[0], dy], y.attrs)],
+  },
+  /** dL/dx of maxPool(x): dy routed to the position of each window's maximum. */
+  maxPoolGrad: {
+    shape: ([x]) => x,
+    onnx: (L, [x, dy], a) => {
+      // ORT's MaxPool indices are offsets into the whole flattened input (batch and channel
+      // included), so one ScatterElements over the flat tensor routes every gradient.
+      const [, idx] = L.node('MaxPool', [x], poolAttrs(a), 2);
+      const shapeOf = one(L, 'Shape', [x]);
+      const flat = L.ints([-1]);
+      const zeros = one(L, 'Reshape', [one(L, 'ConstantOfShape', [shapeOf]), flat]);
+      const scattered = one(L, 'ScatterElements', [zeros, one(L, 'Reshape', [idx, flat]), one(L, 'Reshape', [dy, flat])], { axis: { i: 0 } });
+      return one(L, 'Reshape', [scattered, shapeOf]);
+    },
+    grad: () => [null, null],
+  },
+  /** Reverse the order along `axes`. */
+  flip: {
+    shape: same,
+    onnx: (L, [x], a) => {
+      const axes = nums(a, 'axes');
+      const big = 2 ** 62; // "to the start", when stepping backwards
+      return one(L, 'Slice', [x, L.ints(axes.map(() => -1)), L.ints(axes.map(() => -big)), L.ints(axes), L.ints(axes.map(() => -1))]);
+    },
+    grad: (dy, y) => [flip(dy, nums(y.attrs, 'axes'))],
+  },
+  /** Static slice: attrs axes, starts, ends (non-negative, ends exclusive). */
+  slice: {
+    shape: ([x], a) => {
+      const out = [...x];
+      nums(a, 'axes').forEach((ax, i) => {
+        const d = x[ax];
+        if (d === 'N') throw new RangeError('slice: cannot slice the batch dimension');
+        out[ax] = Math.min(nums(a, 'ends')[i], d) - nums(a, 'starts')[i];
+      });
+      return out;
+    },
+    onnx: (L, [x], a) => one(L, 'Slice', [x, L.ints(nums(a, 'starts')), L.ints(nums(a, 'ends')), L.ints(nums(a, 'axes'))]),
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      const before = x.shape.map(() => 0);
+      const after = x.shape.map(() => 0);
+      nums(y.attrs, 'axes').forEach((ax, i) => {
+        before[ax] = nums(y.attrs, 'starts')[i];
+        after[ax] = (x.shape[ax] as number) - nums(y.attrs, 'ends')[i];
+      });
+      return [pad(dy, [...before, ...after])];
+    },
+  },
+  /** Zero padding; attrs pads [b0,b1,...,a0,a1,...] like ONNX Pad. */
+  pad: {
+    shape: ([x], a) => {
+      const p = nums(a, 'pads');
+      return x.map((d, i) => {
+        if (p[i] === 0 && p[i + x.length] === 0) return d;
+        if (d === 'N') throw new RangeError('pad: cannot pad the batch dimension');
+        return d + p[i] + p[i + x.length];
+      });
+    },
+    onnx: (L, [x], a) => one(L, 'Pad', [x, L.ints(nums(a, 'pads'))]),
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      const p = nums(y.attrs, 'pads');
+      const axes = x.shape.map((_, i) => i).filter((i) => p[i] !== 0 || p[i + x.rank] !== 0);
+      return [slice(dy, axes, axes.map((i) => p[i]), axes.map((i) => p[i] + (x.shape[i] as number)))];
+    },
+  },
+  /** Join along an axis. */
+  concat: {
+    shape: (ins, a) => {
+      const ax = num(a, 'axis');
+      const out = [...ins[0]];
+      let total = 0;
+      for (const s of ins) {
+        if (s.length !== out.length || s.some((d, i) => i !== ax && d !== out[i]))
+          throw new RangeError(`concat: shapes ${ins.map(fmt).join(', ')} differ outside axis ${ax}`);
+        const d = s[ax];
+        if (d === 'N') throw new RangeError('concat: cannot concatenate along the batch');
+        total += d;
+      }
+      out[ax] = total;
+      return out;
+    },
+    onnx: (L, ins, a) => one(L, 'Concat', ins, { axis: { i: num(a, 'axis') } }),
+    grad: (dy, y) => {
+      const ax = num(y.attrs, 'axis');
+      let start = 0;
+      return y.inputs.map((t) => {
+        const end = start + (t.shape[ax] as number);
+        const g = slice(dy, [ax], [start], [end]);
+        start = end;
+        return g;
+      });
+    },
+  },
+};
+
+function poolAttrs(a: Attrs): Record<string, OnnxAttr> {
+  return { kernel_shape: { ints: nums(a, 'kernel') }, strides: { ints: nums(a, 'strides') }, pads: { ints: nums(a, 'pads') } };
+}
+
+function reducedShape(x: Shape, axes: readonly number[], keep: boolean): Shape {
+  for (const ax of axes) if (ax < 0 || ax >= x.length) throw new RangeError(`reduce: axis ${ax} out of range for ${fmt(x)}`);
+  return keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * out[cb, ca, u, v] = Σ_{n,i,j} b[n,cb,i,j] · a[n,ca, i·s+u−pt, j·s+v−pl], of shape [Cb,Ca,kh,kw]:
+ * the kernel gradient of conv (a = x, b = dy) and of convTranspose (a = dy, b = x). It is itself
+ * a convolution with batch and channels swapped and the stride turned into a dilation.
+ */
+function correlate(a: Tensor, b: Tensor, s: readonly number[], p: readonly number[], kh: number, kw: number): Tensor {
+  const [Ha, Wa] = a.shape.slice(2) as number[];
+  const [Hb, Wb] = b.shape.slice(2) as number[];
+  // Trailing padding that yields exactly kh × kw outputs; negative means rows the forward never read.
+  const pb = kh - Ha - p[0] + s[0] * (Hb - 1);
+  const pr = kw - Wa - p[1] + s[1] * (Wb - 1);
+  if (pb < 0 || pr < 0) a = slice(a, [2, 3], [0, 0], [Ha + Math.min(pb, 0), Wa + Math.min(pr, 0)]);
+  const out = apply('conv', [transpose(a, [1, 0, 2, 3]), transpose(b, [1, 0, 2, 3])], {
+    strides: [1, 1],
+    pads: [p[0], p[1], Math.max(pb, 0), Math.max(pr, 0)],
+    dilations: [...s],
+  }); // [Ca, Cb, kh, kw]
+  return transpose(out, [1, 0, 2, 3]);
+}
+
+// ---- the functional API over the table ------------------------------------------------------
+
+type T = Tensor;
+const lift = (v: T | number): T => (typeof v === 'number' ? constant(v) : v);
+
+export const add = (a: T | number, b: T | number): T => apply('add', [lift(a), lift(b)]);
+export const sub = (a: T | number, b: T | number): T => apply('sub', [lift(a), lift(b)]);
+export const mul = (a: T | number, b: T | number): T => apply('mul', [lift(a), lift(b)]);
+export const div = (a: T | number, b: T | number): T => apply('div', [lift(a), lift(b)]);
+export const pow = (a: T | number, b: T | number): T => apply('pow', [lift(a), lift(b)]);
+export const neg = (x: T): T => apply('neg', [x]);
+export const exp = (x: T): T => apply('exp', [x]);
+export const log = (x: T): T => apply('log', [x]);
+export const sqrt = (x: T): T => apply('sqrt', [x]);
+export const relu = (x: T): T => apply('relu', [x]);
+export const sigmoid = (x: T): T => apply('sigmoid', [x]);
+export const tanh = (x: T): T => apply('tanh', [x]);
+export const leakyRelu = (x: T, alpha = 0.3): T => apply('leakyRelu', [x], { alpha });
+export const step = (x: T): T => apply('step', [x]);
+export const clip = (x: T, min: number, max: number): T => apply('clip', [x], { min, max });
+export const square = (x: T): T => mul(x, x);
+export const matmul = (a: T, b: T): T => apply('matmul', [a, b]);
+export const transpose = (x: T, perm: readonly number[]): T => apply('transpose', [x], { perm });
+export const reshape = (x: T, shape: Shape): T => apply('reshape', [x], { shape: shape as readonly number[] });
+export const expand = (x: T, shape: Shape): T => apply('expand', [x], { shape: shape as readonly number[] });
+export const reduceSum = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
+export const reduceMean = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 });
+export const sizeOf = (x: T, axes: readonly number[]): T => apply('sizeOf', [x], { axes });
+export const flip = (x: T, axes: readonly number[]): T => apply('flip', [x], { axes });
+export const slice = (x: T, axes: readonly number[], starts: readonly number[], ends: readonly number[]): T => apply('slice', [x], { axes, starts, ends });
+export const pad = (x: T, pads: readonly number[]): T => apply('pad', [x], { pads });
+export const concat = (xs: readonly T[], axis: number): T => apply('concat', xs, { axis });
+export const maxPool = (x: T, kernel: readonly number[], strides: readonly number[], pads: readonly number[] = [0, 0, 0, 0]): T =>
+  apply('maxPool', [x], { kernel, strides, pads });
+
+/** Convolution options: defaults stride 1, no padding, no dilation. */
+export interface ConvOptions {
+  strides?: readonly number[];
+  pads?: readonly number[];
+  dilations?: readonly number[];
+}
+export const conv = (x: T, w: T, o: ConvOptions = {}, bias?: T): T =>
+  apply('conv', bias ? [x, w, bias] : [x, w], { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], dilations: o.dilations ?? [1, 1] });
+export const convTranspose = (x: T, w: T, o: { strides?: readonly number[]; pads?: readonly number[]; outputPadding?: readonly number[] } = {}, bias?: T): T =>
+  apply('convTranspose', bias ? [x, w, bias] : [x, w], { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], outputPadding: o.outputPadding ?? [0, 0] });
+
+export type { AttrValue };
+export { sameShape };

@@ -1,0 +1,374 @@
+/**
+ * Layers with Keras semantics and defaults. Shapes a user sees are Keras shapes (NHWC, batch
+ * first); inside the graph 4-D activations are NCHW, the layout ONNX's Conv wants, and the
+ * layers convert at Flatten/Reshape so that flattening order matches Keras exactly.
+ * Kernels are stored in the layout the graph uses and converted to Keras layout on the way in
+ * and out (`toKeras`/`fromKeras`), so weights can be exchanged with Keras.
+ */
+import * as op from '../graph/ops.js';
+import { param, type Tensor } from '../graph/tensor.js';
+import type { Rng } from '../rng.js';
+
+/** Keras shape of one example (no batch), e.g. [28, 28, 1] or [784]. */
+export type KerasShape = readonly number[];
+
+/** An activation name as Keras spells it. */
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu';
+
+/** A trainable weight of a layer. */
+export interface Weight {
+  /** Unique name, e.g. `encoder/conv2d_1/kernel`. */
+  readonly name: string;
+  /** The symbolic leaf used when tracing. */
+  readonly tensor: Tensor;
+  /** Keras layout of this weight. */
+  readonly kerasShape: readonly number[];
+  /** Keras-layout values → graph-layout values. */
+  fromKeras(data: Float32Array): Float32Array;
+  /** Graph-layout values → Keras-layout values. */
+  toKeras(data: Float32Array): Float32Array;
+  /** Initial values in Keras layout (glorot-uniform kernels, zero biases). */
+  init(rng: Rng): Float32Array;
+}
+
+/** A layer: knows its output shape, owns its weights, and traces its computation. */
+export abstract class Layer {
+  weights: Weight[] = [];
+  /** Keras shape of the output, set by `build`. */
+  outputShape: KerasShape = [];
+  constructor(public name: string) {}
+  /** Creates the weights for an input of Keras shape `inShape` (no batch); returns the output shape. */
+  abstract build(inShape: KerasShape, prefix: string): KerasShape;
+  /** Traces the layer: x is [N, F] for 1-D shapes, [N, C, H, W] for 3-D Keras shapes. */
+  abstract call(x: Tensor): Tensor;
+}
+
+function activate(x: Tensor, a: Activation): Tensor {
+  switch (a) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return op.relu(x);
+    case 'sigmoid':
+      return op.sigmoid(x);
+    case 'tanh':
+      return op.tanh(x);
+    case 'leaky_relu':
+      return op.leakyRelu(x, 0.2); // Keras 3's LeakyReLU default negative slope
+  }
+}
+
+const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu'];
+function checkActivation(a: string, layer: string): Activation {
+  if (!ACTIVATIONS.includes(a as Activation)) throw new RangeError(`${layer}: activation must be one of ${ACTIVATIONS.join(', ')}, got '${a}'`);
+  return a as Activation;
+}
+
+function glorot(rng: Rng, shape: readonly number[], fanIn: number, fanOut: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng.uniform() * 2 - 1) * limit;
+  return out;
+}
+
+/** Permutes a row-major array of `shape` by `perm` (like numpy.transpose). */
+export function permute(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = strides(shape);
+  const out = new Float32Array(data.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let o = 0; o < data.length; o++) {
+    let src = 0;
+    for (let k = 0; k < perm.length; k++) src += idx[k] * inStrides[perm[k]];
+    out[o] = data[src];
+    for (let k = perm.length - 1; k >= 0; k--) {
+      if (++idx[k] < outShape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+const identity = (d: Float32Array) => d;
+
+function bias(name: string, n: number): Weight {
+  return { name, tensor: param(name, [n]), kerasShape: [n], fromKeras: identity, toKeras: identity, init: () => new Float32Array(n) };
+}
+
+/** TensorFlow's `same` padding: output ceil(size/stride), the odd extra pixel at the end. */
+export function samePads(size: number, k: number, s: number): [number, number] {
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+function expectRank(layer: string, shape: KerasShape, rank: number, what: string): void {
+  if (shape.length !== rank) throw new RangeError(`${layer}: expected ${what} input, got shape [${shape.join(',')}]`);
+}
+
+/** Fully connected layer: y = act(x·W + b), kernel [in, out] as in Keras. */
+export class Dense extends Layer {
+  private kernel!: Weight;
+  private bias?: Weight;
+  readonly activation: Activation;
+  constructor(public units: number, opts: { activation?: Activation; useBias?: boolean; name?: string } = {}) {
+    super(opts.name ?? 'dense');
+    if (!Number.isInteger(units) || units < 1) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
+    this.activation = checkActivation(opts.activation ?? 'linear', 'Dense');
+    this.useBias = opts.useBias ?? true;
+  }
+  private useBias: boolean;
+  build(inShape: KerasShape, prefix: string): KerasShape {
+    expectRank(`Dense '${this.name}'`, inShape, 1, '1-D (features)');
+    const [fin] = inShape;
+    const name = `${prefix}${this.name}/kernel`;
+    this.kernel = { name, tensor: param(name, [fin, this.units]), kerasShape: [fin, this.units], fromKeras: identity, toKeras: identity, init: (rng) => glorot(rng, [fin, this.units], fin, this.units) };
+    this.weights = [this.kernel];
+    if (this.useBias) this.weights.push((this.bias = bias(`${prefix}${this.name}/bias`, this.units)));
+    return (this.outputShape = [this.units]);
+  }
+  call(x: Tensor): Tensor {
+    let y = op.matmul(x, this.kernel.tensor); // (N, out)
+    if (this.bias) y = op.add(y, this.bias.tensor);
+    return activate(y, this.activation);
+  }
+}
+
+/** Options shared by the two convolution layers. */
+export interface ConvLayerOptions {
+  strides?: number;
+  padding?: 'same' | 'valid';
+  activation?: Activation;
+  name?: string;
+}
+
+/** 2-D convolution, Keras kernel [kh, kw, in, out]; TensorFlow `same`/`valid` padding. */
+export class Conv2D extends Layer {
+  private kernel!: Weight;
+  private bias!: Weight;
+  private pads: number[] = [];
+  readonly strides: number;
+  readonly padding: 'same' | 'valid';
+  readonly activation: Activation;
+  readonly kernelSize: number;
+  constructor(public filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
+    super(opts.name ?? 'conv2d');
+    this.kernelSize = kernelSize;
+    this.strides = opts.strides ?? 1;
+    this.padding = opts.padding ?? 'valid'; // Keras' default
+    this.activation = checkActivation(opts.activation ?? 'linear', 'Conv2D');
+  }
+  build(inShape: KerasShape, prefix: string): KerasShape {
+    expectRank(`Conv2D '${this.name}'`, inShape, 3, '3-D (H, W, C)');
+    const [h, w, cin] = inShape;
+    const k = this.kernelSize;
+    const s = this.strides;
+    const co = this.filters;
+    const name = `${prefix}${this.name}/kernel`;
+    this.kernel = {
+      name,
+      tensor: param(name, [co, cin, k, k]),
+      kerasShape: [k, k, cin, co],
+      fromKeras: (d) => permute(d, [k, k, cin, co], [3, 2, 0, 1]),
+      toKeras: (d) => permute(d, [co, cin, k, k], [2, 3, 1, 0]),
+      init: (rng) => glorot(rng, [k, k, cin, co], k * k * cin, k * k * co),
+    };
+    this.bias = bias(`${prefix}${this.name}/bias`, co);
+    this.weights = [this.kernel, this.bias];
+    if (this.padding === 'same') {
+      const [t, b] = samePads(h, k, s);
+      const [l, r] = samePads(w, k, s);
+      this.pads = [t, l, b, r];
+      return (this.outputShape = [Math.ceil(h / s), Math.ceil(w / s), co]);
+    }
+    this.pads = [0, 0, 0, 0];
+    const oh = Math.floor((h - k) / s) + 1;
+    const ow = Math.floor((w - k) / s) + 1;
+    if (oh < 1 || ow < 1) throw new RangeError(`Conv2D '${this.name}': input ${h}×${w} is smaller than kernel ${k}×${k}`);
+    return (this.outputShape = [oh, ow, co]);
+  }
+  call(x: Tensor): Tensor {
+    const y = op.conv(x, this.kernel.tensor, { strides: [this.strides, this.strides], pads: this.pads }, this.bias.tensor); // (N, Co, Ho, Wo)
+    return activate(y, this.activation);
+  }
+}
+
+/** Transposed 2-D convolution, Keras kernel [kh, kw, out, in]; `same` gives size × stride. */
+export class Conv2DTranspose extends Layer {
+  private kernel!: Weight;
+  private bias!: Weight;
+  private pads: number[] = [];
+  private outputPadding: number[] = [];
+  readonly strides: number;
+  readonly padding: 'same' | 'valid';
+  readonly activation: Activation;
+  readonly kernelSize: number;
+  constructor(public filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
+    super(opts.name ?? 'conv2d_transpose');
+    this.kernelSize = kernelSize;
+    this.strides = opts.strides ?? 1;
+    this.padding = opts.padding ?? 'valid';
+    this.activation = checkActivation(opts.activation ?? 'linear', 'Conv2DTranspose');
+  }
+  build(inShape: KerasShape, prefix: string): KerasShape {
+    expectRank(`Conv2DTranspose '${this.name}'`, inShape, 3, '3-D (H, W, C)');
+    const [h, w, cin] = inShape;
+    const k = this.kernelSize;
+    const s = this.strides;
+    const co = this.filters;
+    const name = `${prefix}${this.name}/kernel`;
+    this.kernel = {
+      name,
+      tensor: param(name, [cin, co, k, k]), // ONNX ConvTranspose layout
+      kerasShape: [k, k, co, cin],
+      fromKeras: (d) => permute(d, [k, k, co, cin], [3, 2, 0, 1]),
+      toKeras: (d) => permute(d, [cin, co, k, k], [2, 3, 1, 0]),
+      init: (rng) => glorot(rng, [k, k, co, cin], k * k * co, k * k * cin),
+    };
+    this.bias = bias(`${prefix}${this.name}/bias`, co);
+    this.weights = [this.kernel, this.bias];
+    // `same`: the adjoint of a `same` conv from size·s down to size, so TF's padding of that conv.
+    const [pt, pb] = this.padding === 'same' ? samePads(h * s, k, s) : [0, 0];
+    const [pl, pr] = this.padding === 'same' ? samePads(w * s, k, s) : [0, 0];
+    this.pads = [pt, pl, pb, pr];
+    const oh = this.padding === 'same' ? h * s : (h - 1) * s + k;
+    const ow = this.padding === 'same' ? w * s : (w - 1) * s + k;
+    this.outputPadding = [oh - ((h - 1) * s + k - pt - pb), ow - ((w - 1) * s + k - pl - pr)];
+    return (this.outputShape = [oh, ow, co]);
+  }
+  call(x: Tensor): Tensor {
+    const k = this.kernelSize;
+    const p = this.pads;
+    let y: Tensor;
+    if (this.strides === 1 && p.every((v) => v < k)) {
+      // Stride 1: the same map as a conv with the kernel flipped and in/out swapped, and ORT's
+      // Conv is far faster than its ConvTranspose (DESIGN.md).
+      const wf = op.flip(op.transpose(this.kernel.tensor, [1, 0, 2, 3]), [2, 3]); // (Co, Ci, k, k)
+      y = op.conv(x, wf, { pads: p.map((v) => k - 1 - v) }, this.bias.tensor);
+    } else {
+      y = op.convTranspose(x, this.kernel.tensor, { strides: [this.strides, this.strides], pads: p, outputPadding: this.outputPadding }, this.bias.tensor);
+    }
+    return activate(y, this.activation); // (N, Co, Ho, Wo)
+  }
+}
+
+/** Max pooling; strides default to the pool size and padding to `valid`, as in Keras. */
+export class MaxPooling2D extends Layer {
+  readonly pool: number;
+  readonly strides: number;
+  constructor(pool = 2, opts: { strides?: number; name?: string } = {}) {
+    super(opts.name ?? 'max_pooling2d');
+    this.pool = pool;
+    this.strides = opts.strides ?? pool;
+  }
+  build(inShape: KerasShape): KerasShape {
+    expectRank(`MaxPooling2D '${this.name}'`, inShape, 3, '3-D (H, W, C)');
+    const [h, w, c] = inShape;
+    return (this.outputShape = [Math.floor((h - this.pool) / this.strides) + 1, Math.floor((w - this.pool) / this.strides) + 1, c]);
+  }
+  call(x: Tensor): Tensor {
+    return op.maxPool(x, [this.pool, this.pool], [this.strides, this.strides]);
+  }
+}
+
+/** Nearest-neighbour upsampling by an integer factor. */
+export class UpSampling2D extends Layer {
+  constructor(public factor = 2, opts: { name?: string } = {}) {
+    super(opts.name ?? 'up_sampling2d');
+  }
+  build(inShape: KerasShape): KerasShape {
+    expectRank(`UpSampling2D '${this.name}'`, inShape, 3, '3-D (H, W, C)');
+    const [h, w, c] = inShape;
+    return (this.outputShape = [h * this.factor, w * this.factor, c]);
+  }
+  call(x: Tensor): Tensor {
+    // (N,C,H,W) → (N,C,H,1,W,1) → broadcast (N,C,H,f,W,f) → (N,C,fH,fW); the gradient
+    // (a sum over each f×f block) falls out of expand's broadcasting rule.
+    const [n, c, h, w] = x.shape;
+    const f = this.factor;
+    const up = op.expand(op.reshape(x, [n, c, h, 1, w, 1]), [n, c, h, f, w, f]);
+    return op.reshape(up, [n, c, (h as number) * f, (w as number) * f]);
+  }
+}
+
+/** Flattens in Keras (NHWC) order. */
+export class Flatten extends Layer {
+  constructor(opts: { name?: string } = {}) {
+    super(opts.name ?? 'flatten');
+  }
+  build(inShape: KerasShape): KerasShape {
+    return (this.outputShape = [inShape.reduce((a, b) => a * b, 1)]);
+  }
+  call(x: Tensor): Tensor {
+    return op.reshape(toNhwc(x), ['N', this.outputShape[0]]); // (N, H·W·C)
+  }
+}
+
+/** Reshapes to a Keras target shape (NHWC order for 3-D targets). */
+export class Reshape extends Layer {
+  constructor(public target: readonly number[], opts: { name?: string } = {}) {
+    super(opts.name ?? 'reshape');
+  }
+  build(inShape: KerasShape): KerasShape {
+    const a = inShape.reduce((p, d) => p * d, 1);
+    const b = this.target.reduce((p, d) => p * d, 1);
+    if (a !== b) throw new RangeError(`Reshape '${this.name}': cannot reshape [${inShape.join(',')}] (${a} values) to [${this.target.join(',')}] (${b} values)`);
+    return (this.outputShape = [...this.target]);
+  }
+  call(x: Tensor): Tensor {
+    const flat = op.reshape(toNhwc(x), ['N', ...this.target]);
+    return this.target.length === 3 ? toNchw(flat) : flat;
+  }
+}
+
+/** NCHW → NHWC (a free reshape when there is one channel). */
+export function toNhwc(x: Tensor): Tensor {
+  if (x.rank !== 4) return x;
+  const [n, c, h, w] = x.shape;
+  return c === 1 ? op.reshape(x, [n, h, w, 1]) : op.transpose(x, [0, 2, 3, 1]);
+}
+
+/** NHWC → NCHW (a free reshape when there is one channel). */
+export function toNchw(x: Tensor): Tensor {
+  if (x.rank !== 4) return x;
+  const [n, h, w, c] = x.shape;
+  return c === 1 ? op.reshape(x, [n, 1, h, w]) : op.transpose(x, [0, 3, 1, 2]);
+}
+
+/** A stack of layers applied in order. */
+export class Sequential {
+  readonly layers: Layer[];
+  inputShape: KerasShape = [];
+  outputShape: KerasShape = [];
+  constructor(layers: Layer[]) {
+    this.layers = layers;
+  }
+  /** Builds every layer for Keras input shape `inShape`, naming weights `prefix/layer/...`. */
+  build(inShape: KerasShape, prefix: string): KerasShape {
+    this.inputShape = inShape;
+    // Keras-style unique names: dense, dense_1, ...
+    const used = new Map<string, number>();
+    let shape = inShape;
+    for (const l of this.layers) {
+      const k = used.get(l.name) ?? 0;
+      used.set(l.name, k + 1);
+      if (k > 0) l.name = `${l.name}_${k}`;
+      shape = l.build(shape, prefix);
+    }
+    return (this.outputShape = shape);
+  }
+  get weights(): Weight[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+  /** Traces the stack on x in graph layout. */
+  call(x: Tensor): Tensor {
+    return this.layers.reduce((h, l) => l.call(h), x);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Graph → ONNX ModelProto bytes. Leaves become graph inputs (fed each run) or initializers
+ * (baked in); every other tensor becomes the nodes its op's lowering emits.
+ */
+import onnxProto from 'onnx-proto';
+import { OPS, type Lowering, type OnnxAttr } from '../graph/ops.js';
+import type { Shape } from '../graph/shape.js';
+import { topoSort, type Tensor } from '../graph/tensor.js';
+
+const { onnx } = onnxProto;
+
+/** The opset every vaekit model is written in (runs in onnxruntime-node and -web alike). */
+export const OPSET = 17;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** What to write: which leaves are fed, which tensors come out, which weights are baked in. */
+export interface GraphSpec {
+  /** Leaves fed at run time, in order (inputs, and params when training). */
+  inputs: readonly Tensor[];
+  /** Named outputs. */
+  outputs: ReadonlyArray<{ name: string; tensor: Tensor }>;
+  /** Values of params that are not fed: written as initializers, by param name. */
+  weights?: ReadonlyMap<string, Float32Array>;
+  /** Graph name. */
+  name?: string;
+  /** Key/value strings stored in the model's metadata_props. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** Serializes a traced graph to ONNX model bytes. */
+export function toOnnx(spec: GraphSpec): Uint8Array {
+  const nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  const initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  const names = new Map<number, string>();
+  const intConsts = new Map<string, string>();
+  const floatConsts = new Map<number, string>();
+  let counter = 0;
+  const fresh = (hint: string) => `${hint}_${counter++}`;
+
+  const L: Lowering = {
+    node(opType, inputs, attrs = {}, outputs = 1) {
+      const outs = Array.from({ length: outputs }, () => fresh(opType));
+      nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }));
+      return outs;
+    },
+    ints(values) {
+      const key = values.join(',');
+      let name = intConsts.get(key);
+      if (!name) {
+        name = fresh('ints');
+        initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], int64Data: [...values] }));
+        intConsts.set(key, name);
+      }
+      return name;
+    },
+    float(value) {
+      let name = floatConsts.get(value);
+      if (!name) {
+        name = fresh('f');
+        initializers.push(floatTensor(name, [], Float32Array.of(value)));
+        floatConsts.set(value, name);
+      }
+      return name;
+    },
+  };
+
+  const graphInputs = spec.inputs.map((t) => {
+    if (t.op !== 'input' && t.op !== 'param') throw new RangeError(`toOnnx: only inputs and params can be fed, got '${t.op}'`);
+    names.set(t.id, t.name!);
+    return valueInfo(t.name!, t.shape);
+  });
+
+  for (const t of topoSort(spec.outputs.map((o) => o.tensor))) {
+    if (names.has(t.id)) continue;
+    if (t.op === 'input') throw new RangeError(`toOnnx: input '${t.name}' is used but not fed`);
+    if (t.op === 'param') {
+      const w = spec.weights?.get(t.name!);
+      if (!w) throw new RangeError(`toOnnx: weight '${t.name}' is neither fed nor given`);
+      initializers.push(floatTensor(t.name!, t.shape as number[], w));
+      names.set(t.id, t.name!);
+    } else if (t.op === 'const') {
+      const name = t.rank === 0 ? L.float(t.value![0]) : fresh('const');
+      if (t.rank !== 0) initializers.push(floatTensor(name, t.shape as number[], t.value!));
+      names.set(t.id, name);
+    } else {
+      names.set(t.id, OPS[t.op].onnx(L, t.inputs.map((i) => names.get(i.id)!), t.attrs, t));
+    }
+  }
+
+  const graphOutputs = spec.outputs.map(({ name, tensor }) => {
+    nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [names.get(tensor.id)!], output: [name], name: fresh('n_out') }));
+    return valueInfo(name, tensor.shape);
+  });
+
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'vaekit',
+    opsetImport: [{ domain: '', version: OPSET }],
+    metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: onnx.GraphProto.create({ name: spec.name ?? 'vaekit', node: nodes, initializer: initializers, input: graphInputs, output: graphOutputs }),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function attribute(name: string, v: OnnxAttr): InstanceType<typeof onnx.AttributeProto> {
+  const T = onnx.AttributeProto.AttributeType;
+  if ('i' in v) return onnx.AttributeProto.create({ name, type: T.INT, i: v.i });
+  if ('f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f });
+  if ('ints' in v) return onnx.AttributeProto.create({ name, type: T.INTS, ints: [...v.ints] });
+  if ('floats' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...v.floats] });
+  return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v.s) });
+}
+
+function floatTensor(name: string, dims: readonly number[], data: Float32Array): InstanceType<typeof onnx.TensorProto> {
+  // Copy: the caller may keep mutating its buffer, and raw bytes must be little-endian (they are, on x86/ARM).
+  const raw = new Uint8Array(data.byteLength);
+  raw.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return onnx.TensorProto.create({ name, dataType: FLOAT, dims: [...dims], rawData: raw });
+}
+
+function valueInfo(name: string, shape: Shape): InstanceType<typeof onnx.ValueInfoProto> {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: shape.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) },
+      },
+    },
+  });
+}
