@@ -189,18 +189,29 @@ export const OPS: Record<string, OpDef> = {
     onnx: (L, [x], a, out) => one(L, 'Reshape', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'reshape'))]),
     grad: (dy, y) => [reshape(dy, y.inputs[0].shape)],
   },
-  /** Broadcast x to a shape (NumPy rules); its gradient is the broadcast undone by autodiff. */
+  /**
+   * Broadcast x to a shape (NumPy rules), or to the shape of a second input `like` — needed when
+   * the target's batch size is only known at run time. Its gradient is the broadcast undone by
+   * the autodiff walk.
+   */
   expand: {
-    shape: ([x], a) => broadcastShapes(x, a.shape as readonly Dim[], 'expand'),
-    onnx: (L, [x], a, out) => one(L, 'Expand', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
-    grad: (dy) => [dy],
+    shape: ([x, like], a) => {
+      const target = like ?? (a.shape as readonly Dim[]);
+      const out = broadcastShapes(x, target, 'expand');
+      if (!like && out.some((d, i) => d === 'N' && x[i - (out.length - x.length)] !== 'N'))
+        throw new RangeError(`expand: broadcasting ${fmt(x)} to the batch needs a tensor to take its size from`);
+      return out;
+    },
+    onnx: (L, [x, like], a, out) =>
+      one(L, 'Expand', [x, like ? one(L, 'Shape', [like]) : L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
+    grad: (dy) => [dy, null],
   },
   reduceSum: {
     shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
     onnx: (L, [x], a) => one(L, 'ReduceSum', [x, L.ints(nums(a, 'axes'))], { keepdims: { i: num(a, 'keepdims') } }),
     grad: (dy, y) => {
       const x = y.inputs[0];
-      return [expand(reshape(dy, reducedShape(x.shape, nums(y.attrs, 'axes'), true)), x.shape)];
+      return [expandAs(reshape(dy, reducedShape(x.shape, nums(y.attrs, 'axes'), true)), x)];
     },
   },
   reduceMean: {
@@ -209,7 +220,7 @@ export const OPS: Record<string, OpDef> = {
     grad: (dy, y) => {
       const x = y.inputs[0];
       const axes = nums(y.attrs, 'axes');
-      const g = expand(reshape(dy, reducedShape(x.shape, axes, true)), x.shape);
+      const g = expandAs(reshape(dy, reducedShape(x.shape, axes, true)), x);
       return [div(g, sizeOf(x, axes))];
     },
   },
@@ -465,6 +476,8 @@ export const matmul = (a: T, b: T): T => apply('matmul', [a, b]);
 export const transpose = (x: T, perm: readonly number[]): T => apply('transpose', [x], { perm });
 export const reshape = (x: T, shape: Shape): T => apply('reshape', [x], { shape: shape as readonly number[] });
 export const expand = (x: T, shape: Shape): T => apply('expand', [x], { shape: shape as readonly number[] });
+/** Broadcast x to the (run-time) shape of `like`. */
+export const expandAs = (x: T, like: T): T => apply('expand', [x, like]);
 export const reduceSum = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const reduceMean = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const sizeOf = (x: T, axes: readonly number[]): T => apply('sizeOf', [x], { axes });
