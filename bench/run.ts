@@ -50,8 +50,8 @@ const PEER_START_TIMEOUT_MS = 120_000;
 
 /** The two peer configurations (see the header). */
 const PEER_CONFIGS = {
-  issue: { threads: 2, blasThreads: 2, label: 'issue config: 2 torch + 2 BLAS threads' },
-  tuned: { threads: 2, blasThreads: 1, label: 'tuned: 2 torch + 1 BLAS thread' },
+  issue: { threads: 2, blasThreads: 2, label: "the issue's: 2 torch (OpenMP) + 2 OpenBLAS threads" },
+  tuned: { threads: 2, blasThreads: 1, label: 'tuned: 2 torch (OpenMP) + 1 OpenBLAS thread' },
 } as const;
 type PeerConfigName = keyof typeof PEER_CONFIGS;
 
@@ -294,8 +294,8 @@ async function benchPreset(preset: PresetName, x: Float32Array): Promise<PresetR
         if (Object.keys(peers).length === 0) {
           // Nothing started at all: most likely python3-torch is not installed. Say so once.
           peerUnavailable = peerError;
-          console.log(`PyTorch peer unavailable (${peerError}); install python3-torch and libopenblas0-pthread for the comparison. Continuing with vaekit figures only.`);
-        } else console.log(`  ${preset}: peer '${name}' failed to start: ${peerError}`);
+          console.log(`\nPyTorch peer unavailable (${peerError}); install python3-torch and libopenblas0-pthread for the comparison. Continuing with vaekit figures only.`);
+        } else console.log(`\n  ${preset}: peer '${name}' failed to start: ${peerError}`);
         break;
       }
     }
@@ -442,7 +442,8 @@ async function main(): Promise<void> {
     return cells;
   });
   printTable(head, rows);
-  console.log(`speed-up = peer ms / vaekit ms (above 1: vaekit faster). issue = ${PEER_CONFIGS.issue.label}; tuned = ${PEER_CONFIGS.tuned.label} (the honest comparison).`);
+  console.log('speed-up = peer ms / vaekit ms (above 1: vaekit faster).');
+  console.log(`issue = ${PEER_CONFIGS.issue.label}; tuned = ${PEER_CONFIGS.tuned.label}, the honest comparison.`);
   console.log('GFLOP/s counts the layer products only: forward MACs × 2 × 3 (forward + backward) × 128.');
 
   // The issue's targets, against both peer configurations.

@@ -1,0 +1,237 @@
+/**
+ * Whole-model checks through the public API: per-preset gradients against finite differences,
+ * optimizer updates against Keras' formulas, argument validation, and real learning on MNIST.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadMnist, Rng, VAE, type NamedWeight, type PresetName, type VAEConfig } from '../../src/index.js';
+import { PRESETS } from '../../src/models/presets.js';
+
+const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+const mnist = loadMnist('train', { limit: 2048 });
+const batch = (n: number) => mnist.images.slice(0, n * 784);
+
+test('lecture-conv has the lecture\'s latent size and parameter counts', () => {
+  const vae = VAE.fromPreset('lecture-conv', { seed: 1 });
+  assert.equal(vae.latentDim, 100);
+  const ws = vae.getWeights();
+  const count = (prefix: string) => ws.filter((w) => w.name.startsWith(prefix)).reduce((a, w) => a + w.data.length, 0);
+  assert.equal(count('encoder/'), 318_600);
+  assert.equal(count('decoder/'), 172_385);
+  // Keras layouts and order: conv kernel [kh,kw,in,out], transposed-conv kernel [kh,kw,out,in].
+  assert.deepEqual(ws.map((w) => `${w.name} ${w.shape.join('x')}`).slice(0, 8), [
+    'encoder/conv2d/kernel 3x3x1x16',
+    'encoder/conv2d/bias 16',
+    'encoder/conv2d_1/kernel 3x3x16x32',
+    'encoder/conv2d_1/bias 32',
+    'encoder/z_mean/kernel 1568x100',
+    'encoder/z_mean/bias 100',
+    'encoder/z_log_var/kernel 1568x100',
+    'encoder/z_log_var/bias 100',
+  ]);
+  assert.equal(ws[10].name, 'decoder/conv2d_transpose/kernel');
+  assert.deepEqual(ws[10].shape, [3, 3, 32, 32]);
+  assert.deepEqual(ws[14].shape, [3, 3, 1, 16]);
+});
+
+test('same seed, same weights; weights round-trip through setWeights', () => {
+  const a = VAE.fromPreset('keras-conv2d', { seed: 7 });
+  const b = VAE.fromPreset('keras-conv2d', { seed: 7 });
+  const c = VAE.fromPreset('keras-conv2d', { seed: 8 });
+  assert.deepEqual(a.getWeights(), b.getWeights());
+  assert.notDeepEqual(a.getWeights()[0].data, c.getWeights()[0].data);
+  c.setWeights(a.getWeights());
+  assert.deepEqual(c.getWeights(), a.getWeights());
+  // Glorot-uniform kernels stay inside their limit; biases start at zero.
+  const [k, bias] = a.getWeights();
+  const limit = Math.sqrt(6 / (9 * 1 + 9 * 32));
+  assert.ok(k.data.every((v) => Math.abs(v) <= limit));
+  assert.ok(bias.data.every((v) => v === 0));
+});
+
+for (const preset of PRESET_NAMES) {
+  test(`${preset}: gradients agree with finite differences in every weight tensor`, async () => {
+    const vae = VAE.fromPreset(preset, { seed: 3 });
+    // Perturb the biases off zero so their gradients see the same conditions as trained weights.
+    const rng = new Rng(11);
+    vae.setWeights(vae.getWeights().map((w) => ({ ...w, data: w.data.map((v) => v + 0.01 * rng.normal()) })));
+    const n = 4;
+    const x = batch(n);
+    const eps = new Rng(5).normalArray(n * vae.latentDim);
+    const base = vae.getWeights();
+    const { gradients, loss } = await vae.lossAndGradients(x, eps);
+    assert.ok(Number.isFinite(loss));
+    const lossAt = async (ws: NamedWeight[]) => {
+      vae.setWeights(ws);
+      return (await vae.lossAndGradients(x, eps)).loss;
+    };
+    // Central differences in float32 face two errors pulling opposite ways: rounding noise of
+    // the O(100) loss (≈ 4 ulp / 2h) grows as h shrinks, while a step across a ReLU kink — which
+    // a bias shared by many pixels meets often — spoils large h. So each coordinate tries
+    // h = 1e-2, 3e-3, 1e-3 and passes when one agrees within 5% (plus that h's noise floor).
+    // A wrong rule (a transposed kernel, a missing factor) is off by O(1) at every h.
+    const noise = (h: number) => (4 * 1.2e-7 * Math.abs(loss)) / (2 * h);
+    let checked = 0;
+    for (const [t, g] of gradients.entries()) {
+      const rms = Math.sqrt(g.data.reduce((a, v) => a + v * v, 0) / g.data.length);
+      // The largest-gradient coordinate (best signal over float32 noise) and two random ones.
+      let top = 0;
+      for (let i = 1; i < g.data.length; i++) if (Math.abs(g.data[i]) > Math.abs(g.data[top])) top = i;
+      for (const c of [top, rng.int(g.data.length), rng.int(g.data.length)]) {
+        const analytic = g.data[c];
+        const tried: string[] = [];
+        let ok = false;
+        for (const h of [1e-2, 3e-3, 1e-3]) {
+          const plus = base.map((w) => ({ ...w, data: w.data.slice() }));
+          const minus = base.map((w) => ({ ...w, data: w.data.slice() }));
+          plus[t].data[c] += h;
+          minus[t].data[c] -= h;
+          const numeric = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * h);
+          tried.push(`h=${h}: ${numeric}`);
+          if (Math.abs(analytic - numeric) <= 0.05 * Math.max(Math.abs(numeric), 0.1 * rms) + noise(h)) {
+            ok = true;
+            break;
+          }
+        }
+        assert.ok(ok, `${preset} ${g.name}[${c}]: analytic ${analytic}, numeric ${tried.join(', ')}`);
+        checked++;
+      }
+    }
+    assert.equal(checked, gradients.length * 3);
+    await vae.dispose();
+  });
+}
+
+/** A small dense VAE config with a chosen optimizer, for exact update checks. */
+function smallDense(optimizer: VAEConfig['optimizer']): VAEConfig {
+  const c = PRESETS['medium-dense']();
+  return { ...c, optimizer };
+}
+
+type Update = (w: number, g: number, s: Record<string, number>, t: number, glob: Record<string, number>) => number;
+
+/** Keras 3 update rules in float64, per coordinate; `s` holds the slots and is updated in place. */
+const KERAS: Record<string, { spec: VAEConfig['optimizer']; rule: Update; globals?: (t: number, g: Record<string, number>) => void }> = {
+  adam: {
+    spec: { name: 'adam' },
+    rule: (w, g, s, t) => {
+      s.m = (s.m ?? 0) + (g - (s.m ?? 0)) * 0.1;
+      s.v = (s.v ?? 0) + (g * g - (s.v ?? 0)) * 0.001;
+      const alpha = (1e-3 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t);
+      return w - (s.m * alpha) / (Math.sqrt(s.v) + 1e-7);
+    },
+  },
+  nadam: {
+    spec: { name: 'nadam' },
+    globals: (t, glob) => {
+      glob.uT = 0.9 * (1 - 0.5 * 0.96 ** t);
+      glob.uT1 = 0.9 * (1 - 0.5 * 0.96 ** (t + 1));
+      glob.uProd = (glob.uProd ?? 1) * glob.uT;
+    },
+    rule: (w, g, s, t, glob) => {
+      s.m = (s.m ?? 0) + (g - (s.m ?? 0)) * 0.1;
+      s.v = (s.v ?? 0) + (g * g - (s.v ?? 0)) * 0.001;
+      const mHat = (glob.uT1 * s.m) / (1 - glob.uProd * glob.uT1) + ((1 - glob.uT) * g) / (1 - glob.uProd);
+      const vHat = s.v / (1 - 0.999 ** t);
+      return w - (mHat * 1e-3) / (Math.sqrt(vHat) + 1e-7);
+    },
+  },
+  rmsprop: {
+    spec: { name: 'rmsprop' },
+    rule: (w, g, s) => {
+      s.v = 0.9 * (s.v ?? 0) + 0.1 * g * g;
+      return w - (1e-3 * g) / Math.sqrt(s.v + 1e-7);
+    },
+  },
+  'sgd (momentum 0.9, nesterov)': {
+    spec: { name: 'sgd', momentum: 0.9, nesterov: true },
+    rule: (w, g, s) => {
+      s.m = 0.9 * (s.m ?? 0) - 0.01 * g;
+      return w + 0.9 * s.m - 0.01 * g;
+    },
+  },
+};
+
+for (const [name, k] of Object.entries(KERAS)) {
+  test(`${name}: two trainSteps match the Keras update formula`, async () => {
+    const vae = new VAE(smallDense(k.spec), { seed: 2 });
+    const n = 8;
+    const x = batch(n);
+    const eps = new Rng(9).normalArray(n * vae.latentDim);
+    const slots = new Map<string, Record<string, number>>();
+    const glob: Record<string, number> = {};
+    for (let t = 1; t <= 2; t++) {
+      const before = vae.getWeights();
+      const { gradients } = await vae.lossAndGradients(x, eps);
+      k.globals?.(t, glob);
+      const expected = before.map((w, i) =>
+        Array.from(w.data, (v, c) => {
+          const key = `${i}:${c}`;
+          if (!slots.has(key)) slots.set(key, {});
+          return k.rule(v, gradients[i].data[c], slots.get(key)!, t, glob);
+        }),
+      );
+      await vae.trainStep(x, eps);
+      const after = vae.getWeights();
+      let worst = 0;
+      after.forEach((w, i) =>
+        w.data.forEach((v, c) => {
+          const step = expected[i][c] - before[i].data[c];
+          // Compare the update itself: float32 weights round at ~6e-8·|w|.
+          worst = Math.max(worst, Math.abs(v - before[i].data[c] - step) / (Math.abs(step) + 1e-6 + 1e-7 * Math.abs(v)));
+        }),
+      );
+      assert.ok(worst < 2e-2, `step ${t}: worst relative error of the update ${worst}`);
+    }
+    assert.equal(vae.iterations, 2);
+    await vae.dispose();
+  });
+}
+
+test('bad arguments are refused with errors that name them', async () => {
+  assert.throws(() => VAE.fromPreset('nope' as PresetName), { name: 'RangeError', message: /unknown preset 'nope'/ });
+  const vae = VAE.fromPreset('medium-dense');
+  await assert.rejects(vae.trainStep(new Float32Array(100)), { name: 'RangeError', message: /x: expected N × 784 values .* got 100/ });
+  await assert.rejects(vae.trainStep([1, 2] as unknown as Float32Array), { name: 'TypeError', message: /x: expected a Float32Array/ });
+  const nan = batch(1);
+  nan[5] = NaN;
+  await assert.rejects(vae.encode(nan), { name: 'RangeError', message: /x: expected finite numbers, got NaN at index 5/ });
+  await assert.rejects(vae.trainStep(batch(2), new Float32Array(3)), { name: 'RangeError', message: /eps: expected 2 × 2 = 4 values, got 3/ });
+  await assert.rejects(vae.decode(new Float32Array(3)), { name: 'RangeError', message: /decode: z must hold N × 2 values, got 3/ });
+  assert.throws(() => vae.setWeights([]), { name: 'RangeError', message: /setWeights: expected 10 weights, got 0/ });
+  await vae.dispose();
+});
+
+test('encode and decode: shapes, ranges and the reparameterization', async () => {
+  const vae = VAE.fromPreset('keras-conv2d', { seed: 4 });
+  const x = batch(3);
+  const eps = new Float32Array(6).fill(0);
+  const e = await vae.encode(x, eps);
+  assert.equal(e.mean.length, 6);
+  assert.deepEqual(e.z, e.mean); // ε = 0 ⇒ z = μ
+  const imgs = await vae.decode(e.z);
+  assert.equal(imgs.length, 3 * 784);
+  assert.ok(imgs.every((v) => v >= 0 && v <= 1));
+  await vae.dispose();
+});
+
+test('lecture-conv learns: 240 steps on 2,048 real MNIST images cut the loss far below its start', async () => {
+  const vae = VAE.fromPreset('lecture-conv', { seed: 1 });
+  const rng = new Rng(1);
+  const order = Array.from({ length: 16 }, (_, i) => i);
+  let first = NaN;
+  let lastEpoch = 0;
+  for (let epoch = 0; epoch < 15; epoch++) {
+    rng.shuffle(order);
+    lastEpoch = 0;
+    for (const b of order) {
+      const m = await vae.trainStep(mnist.images.subarray(b * 128 * 784, (b + 1) * 128 * 784));
+      if (Number.isNaN(first)) first = m.loss;
+      lastEpoch += m.loss / order.length;
+    }
+  }
+  // Starts near 180 (an untrained sigmoid decoder outputs ≈ 0.5); learned digits are far below.
+  assert.ok(first > 100, `first loss ${first}`);
+  assert.ok(lastEpoch < 0.4 * first, `last epoch mean loss ${lastEpoch} vs first ${first}`);
+  await vae.dispose();
+});
