@@ -289,12 +289,7 @@ export class UpSampling2D extends Layer {
     return (this.outputShape = [h * this.factor, w * this.factor, c]);
   }
   call(x: Tensor): Tensor {
-    // (N,C,H,W) → (N,C,H,1,W,1) → broadcast (N,C,H,f,W,f) → (N,C,fH,fW); the gradient
-    // (a sum over each f×f block) falls out of expand's broadcasting rule.
-    const [n, c, h, w] = x.shape;
-    const f = this.factor;
-    const up = op.expand(op.reshape(x, [n, c, h, 1, w, 1]), [n, c, h, f, w, f]);
-    return op.reshape(up, [n, c, (h as number) * f, (w as number) * f]);
+    return op.upsample(x, this.factor); // (N, C, fH, fW)
   }
 }
 

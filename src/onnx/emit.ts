@@ -54,6 +54,11 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
       }
       return name;
     },
+    floats(values) {
+      const name = fresh('floats');
+      initializers.push(floatTensor(name, [values.length], Float32Array.from(values)));
+      return name;
+    },
     float(value) {
       let name = floatConsts.get(value);
       if (!name) {

@@ -27,8 +27,8 @@ export interface Compiled {
    * the others come back as new arrays.
    */
   run(feeds: Readonly<Record<string, Feed>>, into?: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>>;
-  /** Ends profiling (if on) and returns the profile file name. */
-  endProfiling(): string | undefined;
+  /** Ends profiling (if on); ORT writes `<profilePrefix>_<date>.json`. */
+  endProfiling(): void;
   release(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Pro
       return result;
     },
     endProfiling() {
-      return opts.profilePrefix !== undefined ? (session as unknown as { endProfiling(): string }).endProfiling() : undefined;
+      if (opts.profilePrefix !== undefined) session.endProfiling();
     },
     release: () => session.release(),
   };

@@ -118,7 +118,7 @@ function convTransposeRef(x: Float32Array, xd: number[], w: Float32Array, wd: nu
   return out;
 }
 
-function poolRef(x: Float32Array, xd: number[], k: number[], s: number[]): number[] {
+function poolRef(x: Float32Array, xd: number[], k: number[], s: number[], average = false): number[] {
   const [n, c, h, w] = xd;
   const oh = Math.floor((h - k[0]) / s[0]) + 1;
   const ow = Math.floor((w - k[1]) / s[1]) + 1;
@@ -128,8 +128,14 @@ function poolRef(x: Float32Array, xd: number[], k: number[], s: number[]): numbe
       for (let y = 0; y < oh; y++)
         for (let z = 0; z < ow; z++) {
           let m = -Infinity;
-          for (let u = 0; u < k[0]; u++) for (let t = 0; t < k[1]; t++) m = Math.max(m, x[ravel([a, ch, y * s[0] + u, z * s[1] + t], xd)]);
-          out.push(m);
+          let sum = 0;
+          for (let u = 0; u < k[0]; u++)
+            for (let t = 0; t < k[1]; t++) {
+              const v = x[ravel([a, ch, y * s[0] + u, z * s[1] + t], xd)];
+              m = Math.max(m, v);
+              sum += v;
+            }
+          out.push(average ? sum / (k[0] * k[1]) : m);
         }
   return out;
 }
@@ -240,11 +246,61 @@ const rows: Row[] = [
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [1, 1, 1, 1], [1, 1]),
   },
   {
+    name: 'kernelGrad (stride 2, padded)',
+    inputs: [{ shape: ['N', 3, 5, 5] }, { shape: ['N', 2, 3, 3] }],
+    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [2, 2], pads: [1, 1, 1, 1], kernel: [3, 3] }),
+    shape: [2, 3, 3, 3],
+    reference: (v, d) => {
+      const [n, ca, ha, wa] = d[0];
+      const [, cb, hb, wb] = d[1];
+      return Array.from({ length: cb * ca * 9 }, (_, o) => {
+        const [q, c, u, t] = unravel(o, [cb, ca, 3, 3]);
+        let acc = 0;
+        for (let m = 0; m < n; m++)
+          for (let i = 0; i < hb; i++)
+            for (let j = 0; j < wb; j++) {
+              const y = i * 2 + u - 1;
+              const x = j * 2 + t - 1;
+              if (y >= 0 && y < ha && x >= 0 && x < wa) acc += v[1][ravel([m, q, i, j], d[1])] * v[0][ravel([m, c, y, x], d[0])];
+            }
+        return acc;
+      });
+    },
+    grad: false,
+  },
+  {
     name: 'maxPool 2×2',
     inputs: [{ shape: ['N', 2, 4, 6], gen: 'distinct' }],
     build: ([x]) => op.maxPool(x, [2, 2], [2, 2]),
     shape: ['N', 2, 2, 3],
     reference: (v, d) => poolRef(v[0], d[0], [2, 2], [2, 2]),
+  },
+  {
+    name: 'upsample ×2 (nearest)',
+    inputs: [{ shape: ['N', 2, 2, 3] }],
+    build: ([x]) => op.upsample(x, 2),
+    shape: ['N', 2, 4, 6],
+    reference: (v, d) => {
+      const [n, c, h, w] = d[0];
+      return Array.from({ length: n * c * h * w * 4 }, (_, i) => {
+        const [a, ch, y, z] = unravel(i, [n, c, 2 * h, 2 * w]);
+        return v[0][ravel([a, ch, y >> 1, z >> 1], d[0])];
+      });
+    },
+  },
+  {
+    name: 'avgPool 2×2',
+    inputs: [{ shape: ['N', 2, 4, 6] }],
+    build: ([x]) => op.avgPool(x, [2, 2], [2, 2]),
+    shape: ['N', 2, 2, 3],
+    reference: (v, d) => poolRef(v[0], d[0], [2, 2], [2, 2], true),
+  },
+  {
+    name: 'maxPool 3×3 stride 2 (overlapping windows)',
+    inputs: [{ shape: [1, 2, 5, 5], gen: 'distinct' }],
+    build: ([x]) => op.maxPool(x, [3, 3], [2, 2]),
+    shape: [1, 2, 2, 2],
+    reference: (v, d) => poolRef(v[0], d[0], [3, 3], [2, 2]),
   },
   { name: 'flip', inputs: [{ shape: [2, 3] }], build: ([x]) => op.flip(x, [1]), shape: [2, 3], reference: (v) => [v[0][2], v[0][1], v[0][0], v[0][5], v[0][4], v[0][3]] },
   { name: 'slice', inputs: [{ shape: [3, 5] }], build: ([x]) => op.slice(x, [1], [1], [4]), shape: [3, 3], reference: (v) => [0, 1, 2].flatMap((r) => [1, 2, 3].map((c) => v[0][r * 5 + c])) },
@@ -355,6 +411,18 @@ test('every op in the table has a row', () => {
   covered.add('maxPoolGrad'); // exercised by maxPool's gradient
   const missing = Object.keys(op.OPS).filter((k) => !covered.has(k));
   assert.deepEqual(missing, [], `ops without a test row: ${missing.join(', ')}`);
+});
+
+test('maxPool gradient goes to the first maximum of a tied window, and skips uncovered rows', async () => {
+  const x = input('x', [1, 1, 3, 5]);
+  const loss = op.reduceSum(op.maxPool(x, [2, 2], [2, 2]), [0, 1, 2, 3]);
+  const [g] = grad(loss, [x]);
+  const s = await compile(toOnnx({ inputs: [x], outputs: [{ name: 'g', tensor: g! }] }));
+  // Row 0: a flat window (all 1), then a window whose max (7) appears twice. Column 4 and row 2 are in no window.
+  const data = Float32Array.from([1, 1, 3, 7, 9, /**/ 1, 1, 7, 2, 9, /**/ 9, 9, 9, 9, 9]);
+  const { g: out } = await s.run({ x: { data, dims: [1, 1, 3, 5] } });
+  assert.deepEqual([...out], [1, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 0, /**/ 0, 0, 0, 0, 0]);
+  await s.release();
 });
 
 test('shape errors name the op and the shapes', () => {
