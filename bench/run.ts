@@ -513,9 +513,12 @@ function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
 }
 
+/** The commit measured, with '+dirty' when the working tree differs from it (the benchmark
+ *  runs dist/, built from the working tree, so a bare commit id could mislead). */
 function gitCommit(): string | null {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : '');
   } catch {
     return null;
   }

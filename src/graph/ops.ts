@@ -338,20 +338,31 @@ export const OPS: Record<string, OpDef> = {
       const [kh, kw] = nums(at, 'kernel');
       const s = nums(at, 'strides');
       const p = nums(at, 'pads');
+      const im2col = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step: number[]) => {
+        let nhwc = one(L, 'Transpose', [x], { perm: { ints: [0, 2, 3, 1] } }); // (N, H, W, C)
+        if (pads.some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0])]);
+        const cols: string[] = [];
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++) {
+            const [y0, x0] = starts(u, v);
+            cols.push(one(L, 'Slice', [nhwc, L.ints([y0, x0]), L.ints([y0 + (size[0] - 1) * step[0] + 1, x0 + (size[1] - 1) * step[1] + 1]), L.ints([1, 2]), L.ints(step)]));
+          }
+        return one(L, 'Reshape', [cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 3 } }) : cols[0], L.ints([-1, kh * kw * c])]); // (N·H'·W', kh·kw·C)
+      };
+      const rows = (x: string, c: number) => one(L, 'Reshape', [one(L, 'Transpose', [x], { perm: { ints: [1, 0, 2, 3] } }), L.ints([c, -1])]); // (C, N·H·W)
+      if (s[0] === 1 && s[1] === 1 && cb < ca) {
+        // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
+        // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.
+        const pads = [kh - 1 - p[0], kw - 1 - p[1], ha + p[0] - hb, wa + p[1] - wb];
+        const patches = im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa], [1, 1]); // (N·Ha·Wa, kh·kw·Cb)
+        const g = one(L, 'Reshape', [one(L, 'MatMul', [rows(a, ca), patches]), L.ints([ca, kh, kw, cb])]); // (Ca, kh, kw, Cb)
+        return one(L, 'Transpose', [g], { perm: { ints: [3, 0, 1, 2] } });
+      }
       // Rows/columns the windows reach: (Hb−1)·s + kh from the top of the padded input.
-      const needH = (hb - 1) * s[0] + kh;
-      const needW = (wb - 1) * s[1] + kw;
-      const pb = Math.max(0, needH - ha - p[0]);
-      const pr = Math.max(0, needW - wa - p[1]);
-      let nhwc = one(L, 'Transpose', [a], { perm: { ints: [0, 2, 3, 1] } }); // (N, Ha, Wa, Ca)
-      if (p[0] || p[1] || pb || pr) nhwc = one(L, 'Pad', [nhwc, L.ints([0, p[0], p[1], 0, 0, pb, pr, 0])]);
-      const cols: string[] = [];
-      for (let u = 0; u < kh; u++)
-        for (let v = 0; v < kw; v++)
-          cols.push(one(L, 'Slice', [nhwc, L.ints([u, v]), L.ints([u + (hb - 1) * s[0] + 1, v + (wb - 1) * s[1] + 1]), L.ints([1, 2]), L.ints(s)])); // (N, Hb, Wb, Ca)
-      const patches = one(L, 'Reshape', [cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 3 } }) : cols[0], L.ints([-1, kh * kw * ca])]); // (N·Hb·Wb, kh·kw·Ca)
-      const bt = one(L, 'Reshape', [one(L, 'Transpose', [b], { perm: { ints: [1, 0, 2, 3] } }), L.ints([cb, -1])]); // (Cb, N·Hb·Wb)
-      const g = one(L, 'Reshape', [one(L, 'MatMul', [bt, patches]), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
+      const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
+      const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
+      const patches = im2col(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N·Hb·Wb, kh·kw·Ca)
+      const g = one(L, 'Reshape', [one(L, 'MatMul', [rows(b, cb), patches]), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
       return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
     },
   },

@@ -269,6 +269,29 @@ const rows: Row[] = [
     grad: false,
   },
   {
+    name: 'kernelGrad (stride 1, fewer output channels: the other im2col)',
+    inputs: [{ shape: ['N', 3, 4, 5] }, { shape: ['N', 2, 4, 5] }],
+    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [1, 1, 1, 1], kernel: [3, 3] }),
+    shape: [2, 3, 3, 3],
+    reference: (v, d) => {
+      const [n, ca, ha, wa] = d[0];
+      const [, cb, hb, wb] = d[1];
+      return Array.from({ length: cb * ca * 9 }, (_, o) => {
+        const [q, c, u, t] = unravel(o, [cb, ca, 3, 3]);
+        let acc = 0;
+        for (let m = 0; m < n; m++)
+          for (let i = 0; i < hb; i++)
+            for (let j = 0; j < wb; j++) {
+              const y = i + u - 1;
+              const x = j + t - 1;
+              if (y >= 0 && y < ha && x >= 0 && x < wa) acc += v[1][ravel([m, q, i, j], d[1])] * v[0][ravel([m, c, y, x], d[0])];
+            }
+        return acc;
+      });
+    },
+    grad: false,
+  },
+  {
     name: 'maxPool 2×2',
     inputs: [{ shape: ['N', 2, 4, 6], gen: 'distinct' }],
     build: ([x]) => op.maxPool(x, [2, 2], [2, 2]),
