@@ -13,3 +13,5 @@ export { adam, nadam, rmsprop, sgd, makeOptimizer } from './optim/optimizers.js'
 export type { Optimizer, OptimizerSpec, AdamOptions, RmspropOptions, SgdOptions } from './optim/optimizers.js';
 export { Rng } from './rng.js';
 export * from './data/index.js';
+export { imageGrid } from './viz/png.js';
+export type { GridOptions } from './viz/png.js';

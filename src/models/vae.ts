@@ -186,6 +186,17 @@ export class VAE {
     };
   }
 
+  /** The objective on a batch without touching the weights (e.g. test-set loss). */
+  async evaluate(x: Float32Array, eps?: Float32Array): Promise<StepMetrics> {
+    const n = this.batchOf(x, 'x');
+    const e = this.noise(n, eps);
+    const s = await this.session('loss', () => {
+      const t = this.trace();
+      return toOnnx({ inputs: [t.x, t.eps, ...this.weights.map((w) => w.tensor)], outputs: this.metricOutputs(t) });
+    });
+    return metrics(await s.run({ ...this.dataFeeds(x, e, n), ...this.weightFeeds(this.values) }));
+  }
+
   /** One optimizer step on the batch x: forward, loss, backward and update, in one ONNX run. */
   async trainStep(x: Float32Array, eps?: Float32Array): Promise<StepMetrics> {
     const n = this.batchOf(x, 'x');
