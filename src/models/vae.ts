@@ -260,6 +260,41 @@ export class VAE {
     return (await s.run(feeds)).image;
   }
 
+  /**
+   * The encoder as a standalone ONNX model with the current weights baked in as initializers:
+   * inputs `x` (N, H, W, C) and `eps` (N, latentDim); outputs `mean`, `logVar`, `z`. It runs in
+   * any ONNX runtime (opset 17) without vaekit.
+   */
+  exportEncoder(): Uint8Array {
+    const t = this.trace();
+    return toOnnx({
+      inputs: [t.x, t.eps],
+      outputs: [{ name: 'mean', tensor: t.mean }, { name: 'logVar', tensor: t.logVar }, { name: 'z', tensor: t.z }],
+      weights: this.weightMap('encoder/'),
+      name: 'vaekit_encoder',
+      metadata: { producer: 'vaekit', inputShape: JSON.stringify(this.inputShape), latentDim: String(this.latentDim) },
+    });
+  }
+
+  /**
+   * The decoder as a standalone ONNX model with the current weights baked in: input `z`
+   * (N, latentDim), output `image` (N, H·W·C) in NHWC order.
+   */
+  exportDecoder(): Uint8Array {
+    const z = input('z', ['N', this.latentDim]);
+    return toOnnx({
+      inputs: [z],
+      outputs: [{ name: 'image', tensor: this.decodeTrace(z) }],
+      weights: this.weightMap('decoder/'),
+      name: 'vaekit_decoder',
+      metadata: { producer: 'vaekit', inputShape: JSON.stringify(this.inputShape), latentDim: String(this.latentDim) },
+    });
+  }
+
+  private weightMap(prefix: string): Map<string, Float32Array> {
+    return new Map(this.weights.flatMap((w, i) => (w.name.startsWith(prefix) ? [[w.name, this.values[i]] as const] : [])));
+  }
+
   // ---- tracing -----------------------------------------------------------------------------
 
   private decoderWeights(): Weight[] {
