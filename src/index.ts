@@ -3,7 +3,7 @@
  * This file only re-exports the public API.
  */
 export { VAE } from './models/vae.js';
-export type { VAEConfig, CreateOptions, NamedWeight, StepMetrics, Encoding } from './models/vae.js';
+export type { VAEConfig, CreateOptions, NamedWeight, StepMetrics, Encoding, TrainingState, LatentModel } from './models/vae.js';
 export { PRESETS } from './models/presets.js';
 export type { PresetName } from './models/presets.js';
 export { Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, Sequential, Layer, samePads } from './nn/layers.js';

@@ -21,3 +21,5 @@ export type { ImageFolderOptions, ResizeMethod, DecodedImage } from './images.js
 export { loadImageFolder, decodeImage, resizeImage } from './images.js';
 export type { Batch, BatchOptions, ValidationSize, SplitOptions } from './batches.js';
 export { BatchIterator, batches, subset, splitValidation } from './batches.js';
+export type { DataSourceOptions, DataSplits } from './source.js';
+export { loadDataSource } from './source.js';

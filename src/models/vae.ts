@@ -33,6 +33,10 @@ export interface VAEConfig {
   /** Training schedule the seed used (read by `fit`). */
   epochs: number;
   batchSize: number;
+  /** false: a plain autoencoder (one Dense head, z = its output, no KL term). Default true. */
+  variational?: boolean;
+  /** Number of classes of a conditional VAE: the one-hot label joins the encoder's features and z. */
+  numClasses?: number;
 }
 
 /** Options when creating a model. */
@@ -64,10 +68,34 @@ export interface Encoding {
   z: Float32Array;
 }
 
+/** Optimizer state and counters: with the weights, everything a checkpoint must hold. */
+export interface TrainingState {
+  /** Training steps taken. */
+  step: number;
+  /** Per-weight optimizer slots, named `<weight>:<slot>`, in Keras layout. */
+  slots: NamedWeight[];
+  /** Global optimizer scalars (e.g. Nadam's momentum product). */
+  globals: Record<string, number>;
+  /** The noise generator's state. */
+  rng: number[];
+}
+
+/** What the latent-space tools need from a model (a VAE, or a run loaded from disk). */
+export interface LatentModel {
+  readonly latentDim: number;
+  readonly inputShape: readonly [number, number, number];
+  /** Classes of a conditional model, else null. */
+  readonly numClasses: number | null;
+  encode(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<Encoding>;
+  decode(z: Float32Array, labels?: Int32Array): Promise<Float32Array>;
+}
+
 /** The symbolic VAE for one trace: leaves and every intermediate a graph may need. */
 interface Trace {
   x: Tensor; // (N, H, W, C) as fed
-  eps: Tensor; // (N, L)
+  eps: Tensor | null; // (N, L); null for a plain autoencoder
+  y: Tensor | null; // (N, K) one-hot labels of a conditional model
+  beta: Tensor; // () weight of the KL term
   mean: Tensor; // (N, L)
   logVar: Tensor; // (N, L)
   z: Tensor; // (N, L)
@@ -78,14 +106,18 @@ interface Trace {
 }
 
 /** A variational autoencoder whose training and inference run in ONNX Runtime. */
-export class VAE {
+export class VAE implements LatentModel {
   readonly config: VAEConfig;
   readonly latentDim: number;
+  readonly numClasses: number | null;
+  readonly variational: boolean;
+  /** Weight of the KL term in the objective (β-VAE); fed to every step, so it can change (warm-up). */
+  beta: number;
   readonly inputShape: readonly [number, number, number];
   readonly optimizer: Optimizer;
   private readonly enc: Sequential;
   private readonly zMean: Dense;
-  private readonly zLogVar: Dense;
+  private readonly zLogVar: Dense | null;
   private readonly dec: Sequential;
   /** All weights, Keras order: encoder, z_mean, z_log_var, decoder. */
   private readonly weights: Weight[];
@@ -109,20 +141,27 @@ export class VAE {
     this.rng = new Rng(opts.seed ?? 0);
     this.threads = opts.threads ?? 2;
 
+    this.numClasses = config.numClasses ?? null;
+    this.variational = config.variational ?? true;
+    this.beta = config.loss.beta;
+    const k = this.numClasses ?? 0;
+
     this.enc = new Sequential(config.encoder);
     const features = this.enc.build(config.inputShape, 'encoder/');
-    this.zMean = new Dense(config.latentDim, { name: 'z_mean' });
-    this.zLogVar = new Dense(config.latentDim, { name: 'z_log_var' });
-    this.zMean.build(features, 'encoder/');
-    this.zLogVar.build(features, 'encoder/');
+    if (features.length !== 1) throw new RangeError(`VAE: the encoder must end in flat features (add a Flatten layer), got shape [${features.join(',')}]`);
+    const headIn = [features[0] + k];
+    this.zMean = new Dense(config.latentDim, { name: this.variational ? 'z_mean' : 'z' });
+    this.zMean.build(headIn, 'encoder/');
+    this.zLogVar = this.variational ? new Dense(config.latentDim, { name: 'z_log_var' }) : null;
+    this.zLogVar?.build(headIn, 'encoder/');
     this.dec = new Sequential(config.decoder);
-    const out = this.dec.build([config.latentDim], 'decoder/');
+    const out = this.dec.build([config.latentDim + k], 'decoder/');
     const pixels = config.inputShape.reduce((a, b) => a * b, 1);
     const outSize = out.reduce((a, b) => a * b, 1);
     if (outSize !== pixels)
       throw new RangeError(`VAE: decoder output [${out.join(',')}] has ${outSize} values, the input [${config.inputShape.join(',')}] has ${pixels}`);
 
-    this.weights = [...this.enc.weights, ...this.zMean.weights, ...this.zLogVar.weights, ...this.dec.weights];
+    this.weights = [...this.enc.weights, ...this.zMean.weights, ...(this.zLogVar?.weights ?? []), ...this.dec.weights];
     this.values = this.weights.map((w) => w.fromKeras(w.init(this.rng)));
     this.slots = this.weights.map((w) => this.optimizer.slots.map(() => new Float32Array(size(w))));
     this.globals = this.optimizer.globals.map((g) => Float32Array.of(g.init));
@@ -168,18 +207,17 @@ export class VAE {
   }
 
   /** Loss terms and dLoss/dWeight (Keras layout and order), without updating anything. */
-  async lossAndGradients(x: Float32Array, eps?: Float32Array): Promise<StepMetrics & { gradients: NamedWeight[] }> {
-    const n = this.batchOf(x, 'x');
-    const e = this.noise(n, eps);
+  async lossAndGradients(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics & { gradients: NamedWeight[] }> {
+    const feeds = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('grads', () => {
       const t = this.trace();
       const gs = grad(t.loss, this.weights.map((w) => w.tensor));
       return toOnnx({
-        inputs: [t.x, t.eps, ...this.weights.map((w) => w.tensor)],
+        inputs: [...dataLeaves(t, true), ...this.weights.map((w) => w.tensor)],
         outputs: [...this.metricOutputs(t), ...gs.map((g, i) => ({ name: `grad:${this.weights[i].name}`, tensor: g ?? op.mul(this.weights[i].tensor, 0) }))],
       });
     });
-    const r = await s.run({ ...this.dataFeeds(x, e, n), ...this.weightFeeds(this.values) });
+    const r = await s.run({ ...feeds, ...this.weightFeeds(this.values) });
     return {
       ...metrics(r),
       gradients: this.weights.map((w) => ({ name: w.name, shape: [...w.kerasShape], data: w.toKeras(r[`grad:${w.name}`]).slice() })),
@@ -187,20 +225,18 @@ export class VAE {
   }
 
   /** The objective on a batch without touching the weights (e.g. test-set loss). */
-  async evaluate(x: Float32Array, eps?: Float32Array): Promise<StepMetrics> {
-    const n = this.batchOf(x, 'x');
-    const e = this.noise(n, eps);
+  async evaluate(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics> {
+    const feeds = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('loss', () => {
       const t = this.trace();
-      return toOnnx({ inputs: [t.x, t.eps, ...this.weights.map((w) => w.tensor)], outputs: this.metricOutputs(t) });
+      return toOnnx({ inputs: [...dataLeaves(t, true), ...this.weights.map((w) => w.tensor)], outputs: this.metricOutputs(t) });
     });
-    return metrics(await s.run({ ...this.dataFeeds(x, e, n), ...this.weightFeeds(this.values) }));
+    return metrics(await s.run({ ...feeds, ...this.weightFeeds(this.values) }));
   }
 
   /** One optimizer step on the batch x: forward, loss, backward and update, in one ONNX run. */
-  async trainStep(x: Float32Array, eps?: Float32Array): Promise<StepMetrics> {
-    const n = this.batchOf(x, 'x');
-    const e = this.noise(n, eps);
+  async trainStep(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics> {
+    const data = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('train', () => this.trainGraph());
     if (!this.spare) {
       this.spare = {
@@ -210,7 +246,7 @@ export class VAE {
       };
     }
     const next = this.spare;
-    const feeds: Record<string, Feed> = { ...this.dataFeeds(x, e, n), ...this.weightFeeds(this.values), t: { data: Float32Array.of(this.step + 1), dims: [] } };
+    const feeds: Record<string, Feed> = { ...data, ...this.weightFeeds(this.values), t: { data: Float32Array.of(this.step + 1), dims: [] } };
     const into: Record<string, Feed> = { ...this.weightFeeds(next.values, 'new:') };
     this.weights.forEach((w, i) =>
       this.optimizer.slots.forEach((slot, k) => {
@@ -232,32 +268,68 @@ export class VAE {
     return metrics(r);
   }
 
-  /** Encodes N images (NHWC, [0,1]) to the posterior mean, log-variance and a sample z. */
-  async encode(x: Float32Array, eps?: Float32Array): Promise<Encoding> {
-    const n = this.batchOf(x, 'x');
-    const e = this.noise(n, eps);
+  /**
+   * Encodes N images (NHWC, [0,1]) to the posterior mean, log-variance and a sample z
+   * (a plain autoencoder gives its code as mean and z, and zero log-variance).
+   */
+  async encode(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<Encoding> {
+    const feeds = this.dataFeeds(x, eps, labels, false);
     const s = await this.session('encode', () => {
       const t = this.trace();
-      return toOnnx({ inputs: [t.x, t.eps, ...this.weights.map((w) => w.tensor)], outputs: [{ name: 'mean', tensor: t.mean }, { name: 'logVar', tensor: t.logVar }, { name: 'z', tensor: t.z }] });
+      return toOnnx({ inputs: [...dataLeaves(t, false), ...this.weights.map((w) => w.tensor)], outputs: encoderOutputs(t) });
     });
-    const r = await s.run({ ...this.dataFeeds(x, e, n), ...this.weightFeeds(this.values) });
+    const r = await s.run({ ...feeds, ...this.weightFeeds(this.values) });
     return { mean: r.mean, logVar: r.logVar, z: r.z };
   }
 
-  /** Decodes N latent vectors (N × latentDim) to N images, NHWC. */
-  async decode(z: Float32Array): Promise<Float32Array> {
+  /** Decodes N latent vectors (N × latentDim) to N images, NHWC (conditional models: with N labels). */
+  async decode(z: Float32Array, labels?: Int32Array): Promise<Float32Array> {
     if (!(z instanceof Float32Array)) throw new TypeError(`decode: z must be a Float32Array, got ${typeof z}`);
     if (z.length === 0 || z.length % this.latentDim !== 0)
       throw new RangeError(`decode: z must hold N × ${this.latentDim} values, got ${z.length}`);
     checkFinite('decode: z', z);
     const n = z.length / this.latentDim;
     const s = await this.session('decode', () => {
-      const zIn = input('z', ['N', this.latentDim]);
-      return toOnnx({ inputs: [zIn, ...this.decoderWeights().map((w) => w.tensor)], outputs: [{ name: 'image', tensor: this.decodeTrace(zIn) }] });
+      const { leaves, image } = this.decoderTrace();
+      return toOnnx({ inputs: [...leaves, ...this.decoderWeights().map((w) => w.tensor)], outputs: [{ name: 'image', tensor: image }] });
     });
-    const feeds: Record<string, Feed> = { z: { data: z, dims: [n, this.latentDim] } };
+    const feeds: Record<string, Feed> = { z: { data: z, dims: [n, this.latentDim] }, ...this.labelFeeds(n, labels, 'decode: labels') };
     for (const [i, w] of this.weights.entries()) if (w.name.startsWith('decoder/')) feeds[w.name] = { data: this.values[i], dims: w.tensor.shape as number[] };
     return (await s.run(feeds)).image;
+  }
+
+  /** Optimizer state, step counter and noise generator state (copies), for checkpoints. */
+  getTrainingState(): TrainingState {
+    return {
+      step: this.step,
+      slots: this.weights.flatMap((w, i) => this.optimizer.slots.map((slot, k) => ({ name: `${w.name}:${slot}`, shape: [...w.kerasShape], data: w.toKeras(this.slots[i][k]).slice() }))),
+      globals: Object.fromEntries(this.optimizer.globals.map((g, k) => [g.name, this.globals[k][0]])),
+      rng: this.rng.getState(),
+    };
+  }
+
+  /** Restores what {@link getTrainingState} returned (after `setWeights`, to resume training). */
+  setTrainingState(state: TrainingState): void {
+    if (!Number.isInteger(state?.step) || state.step < 0) throw new RangeError(`setTrainingState: step must be a non-negative integer, got ${state?.step}`);
+    const expected = this.weights.flatMap((w) => this.optimizer.slots.map((slot) => `${w.name}:${slot}`));
+    const got = (state.slots ?? []).map((s) => s.name);
+    if (expected.join('|') !== got.join('|'))
+      throw new RangeError(`setTrainingState: expected ${expected.length} ${this.optimizer.name} slots (${expected[0] ?? 'none'}, …), got ${got.length} (${got[0] ?? 'none'}, …)`);
+    let k = 0;
+    this.weights.forEach((w, i) =>
+      this.optimizer.slots.forEach((_, j) => {
+        const d = state.slots[k++].data;
+        if (d.length !== size(w)) throw new RangeError(`setTrainingState: slot '${expected[k - 1]}' expects ${size(w)} values, got ${d.length}`);
+        this.slots[i][j].set(w.fromKeras(d));
+      }),
+    );
+    this.optimizer.globals.forEach((g, j) => {
+      const v = state.globals?.[g.name];
+      if (typeof v !== 'number') throw new RangeError(`setTrainingState: missing optimizer global '${g.name}'`);
+      this.globals[j][0] = v;
+    });
+    this.rng.setState(state.rng);
+    this.step = state.step;
   }
 
   /**
@@ -268,8 +340,8 @@ export class VAE {
   exportEncoder(): Uint8Array {
     const t = this.trace();
     return toOnnx({
-      inputs: [t.x, t.eps],
-      outputs: [{ name: 'mean', tensor: t.mean }, { name: 'logVar', tensor: t.logVar }, { name: 'z', tensor: t.z }],
+      inputs: dataLeaves(t, false),
+      outputs: encoderOutputs(t),
       weights: this.weightMap('encoder/'),
       name: 'vaekit_encoder',
       metadata: { producer: 'vaekit', inputShape: JSON.stringify(this.inputShape), latentDim: String(this.latentDim) },
@@ -281,10 +353,10 @@ export class VAE {
    * (N, latentDim), output `image` (N, H·W·C) in NHWC order.
    */
   exportDecoder(): Uint8Array {
-    const z = input('z', ['N', this.latentDim]);
+    const { leaves, image } = this.decoderTrace();
     return toOnnx({
-      inputs: [z],
-      outputs: [{ name: 'image', tensor: this.decodeTrace(z) }],
+      inputs: leaves,
+      outputs: [{ name: 'image', tensor: image }],
       weights: this.weightMap('decoder/'),
       name: 'vaekit_decoder',
       metadata: { producer: 'vaekit', inputShape: JSON.stringify(this.inputShape), latentDim: String(this.latentDim) },
@@ -301,24 +373,42 @@ export class VAE {
     return this.weights.filter((w) => w.name.startsWith('decoder/'));
   }
 
-  /** Decoder graph from z (N, L) to images (N, H·W·C) in NHWC order. */
-  private decodeTrace(z: Tensor): Tensor {
-    const out = toNhwc(this.dec.call(z));
+  /** Decoder graph from z (N, L) [and one-hot y (N, K)] to images (N, H·W·C) in NHWC order. */
+  private decodeTrace(z: Tensor, y: Tensor | null): Tensor {
+    const out = toNhwc(this.dec.call(y ? op.concat([z, y], 1) : z));
     return op.reshape(out, ['N', this.inputShape.reduce((a, b) => a * b, 1)]);
+  }
+
+  private labelLeaf(): Tensor | null {
+    return this.numClasses ? input('y', ['N', this.numClasses]) : null;
+  }
+
+  private decoderTrace(): { leaves: Tensor[]; image: Tensor } {
+    const z = input('z', ['N', this.latentDim]);
+    const y = this.labelLeaf();
+    return { leaves: y ? [z, y] : [z], image: this.decodeTrace(z, y) };
   }
 
   private trace(): Trace {
     const [h, w, c] = this.inputShape;
     const x = input('x', ['N', h, w, c]);
-    const eps = input('eps', ['N', this.latentDim]);
-    const features = this.enc.call(toNchw(x));
+    const y = this.labelLeaf();
+    const beta = input('beta', []);
+    let features = this.enc.call(toNchw(x)); // (N, F)
+    if (y) features = op.concat([features, y], 1); // (N, F + K)
     const mean = this.zMean.call(features); // (N, L)
+    const xFlat = op.reshape(x, ['N', h * w * c]);
+    if (!this.zLogVar) {
+      const xHat = this.decodeTrace(mean, y);
+      const terms = vaeObjective(xFlat, xHat, null, null, this.config.loss, beta);
+      return { x, eps: null, y, beta, mean, logVar: op.mul(mean, 0), z: mean, xHat, ...terms };
+    }
+    const eps = input('eps', ['N', this.latentDim]);
     const logVar = this.zLogVar.call(features); // (N, L)
     const z = op.add(mean, op.mul(op.exp(op.mul(logVar, 0.5)), eps)); // reparameterization trick
-    const xHat = this.decodeTrace(z); // (N, D)
-    const xFlat = op.reshape(x, ['N', h * w * c]);
-    const terms = vaeObjective(xFlat, xHat, mean, logVar, this.config.loss);
-    return { x, eps, mean, logVar, z, xHat, ...terms };
+    const xHat = this.decodeTrace(z, y); // (N, D)
+    const terms = vaeObjective(xFlat, xHat, mean, logVar, this.config.loss, beta);
+    return { x, eps, y, beta, mean, logVar, z, xHat, ...terms };
   }
 
   private metricOutputs(t: Trace) {
@@ -349,7 +439,7 @@ export class VAE {
     });
     for (const g of this.optimizer.globals) outputs.push({ name: `new:${g.name}`, tensor: upd.globals[g.name] });
     return toOnnx({
-      inputs: [tr.x, tr.eps, tStep, ...ws, ...slotLeaves.flatMap((s) => Object.values(s)), ...Object.values(globalLeaves)],
+      inputs: [...dataLeaves(tr, true), tStep, ...ws, ...slotLeaves.flatMap((s) => Object.values(s)), ...Object.values(globalLeaves)],
       outputs,
       name: 'vaekit_train_step',
     });
@@ -379,8 +469,30 @@ export class VAE {
     return f;
   }
 
-  private dataFeeds(x: Float32Array, eps: Float32Array, n: number): Record<string, Feed> {
-    return { x: { data: x, dims: [n, ...this.inputShape] }, eps: { data: eps, dims: [n, this.latentDim] } };
+  /** Feeds for x, eps (variational models), one-hot y (conditional) and β (objective graphs). */
+  private dataFeeds(x: Float32Array, eps: Float32Array | undefined, labels: Int32Array | undefined, objective: boolean): Record<string, Feed> {
+    const n = this.batchOf(x, 'x');
+    const f: Record<string, Feed> = { x: { data: x, dims: [n, ...this.inputShape] }, ...this.labelFeeds(n, labels, 'labels') };
+    if (this.variational) f.eps = { data: this.noise(n, eps), dims: [n, this.latentDim] };
+    if (objective) f.beta = { data: Float32Array.of(this.beta), dims: [] };
+    return f;
+  }
+
+  /** One-hot feed for conditional models; checks that labels come exactly when they must. */
+  private labelFeeds(n: number, labels: Int32Array | undefined, what: string): Record<string, Feed> {
+    const k = this.numClasses;
+    if (!k) {
+      if (labels !== undefined) throw new TypeError(`${what}: this model is not conditional; pass no labels`);
+      return {};
+    }
+    if (!(labels instanceof Int32Array)) throw new TypeError(`${what}: a conditional model needs an Int32Array of ${n} labels, got ${labels === undefined ? 'none' : typeof labels}`);
+    if (labels.length !== n) throw new RangeError(`${what}: expected ${n} labels (one per image), got ${labels.length}`);
+    const y = new Float32Array(n * k);
+    labels.forEach((l, i) => {
+      if (!(l >= 0 && l < k)) throw new RangeError(`${what}: expected labels in [0, ${k - 1}], got ${l} at index ${i}`);
+      y[i * k + l] = 1;
+    });
+    return { y: { data: y, dims: [n, k] } };
   }
 
   /** Validates a batch of images and returns N. */
@@ -400,6 +512,19 @@ export class VAE {
     checkFinite('eps', eps);
     return eps;
   }
+}
+
+/** Leaves fed by data (in feed order): x, eps (variational), y (conditional), β (objective graphs). */
+function dataLeaves(t: Trace, objective: boolean): Tensor[] {
+  return [t.x, ...(t.eps ? [t.eps] : []), ...(t.y ? [t.y] : []), ...(objective ? [t.beta] : [])];
+}
+
+function encoderOutputs(t: Trace) {
+  return [
+    { name: 'mean', tensor: t.mean },
+    { name: 'logVar', tensor: t.logVar },
+    { name: 'z', tensor: t.z },
+  ];
 }
 
 function size(w: Weight): number {

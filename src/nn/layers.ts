@@ -41,6 +41,39 @@ export abstract class Layer {
   abstract build(inShape: KerasShape, prefix: string): KerasShape;
   /** Traces the layer: x is [N, F] for 1-D shapes, [N, C, H, W] for 3-D Keras shapes. */
   abstract call(x: Tensor): Tensor;
+  /** The layer's configuration, from which {@link layerFromSpec} rebuilds it (run manifests). */
+  abstract toJSON(): LayerSpec;
+}
+
+/** A layer's configuration as plain JSON, e.g. `{ type: 'Dense', units: 100, activation: 'relu' }`. */
+export type LayerSpec =
+  | { type: 'Dense'; units: number; activation: Activation; useBias: boolean; name: string }
+  | { type: 'Conv2D' | 'Conv2DTranspose'; filters: number; kernelSize: number; strides: number; padding: 'same' | 'valid'; activation: Activation; name: string }
+  | { type: 'MaxPooling2D'; pool: number; strides: number; name: string }
+  | { type: 'UpSampling2D'; factor: number; name: string }
+  | { type: 'Flatten'; name: string }
+  | { type: 'Reshape'; target: number[]; name: string };
+
+/** Rebuilds a layer from its {@link LayerSpec}; a one-line RangeError for anything else. */
+export function layerFromSpec(spec: LayerSpec): Layer {
+  switch (spec?.type) {
+    case 'Dense':
+      return new Dense(spec.units, { activation: spec.activation, useBias: spec.useBias, name: spec.name });
+    case 'Conv2D':
+      return new Conv2D(spec.filters, spec.kernelSize, { strides: spec.strides, padding: spec.padding, activation: spec.activation, name: spec.name });
+    case 'Conv2DTranspose':
+      return new Conv2DTranspose(spec.filters, spec.kernelSize, { strides: spec.strides, padding: spec.padding, activation: spec.activation, name: spec.name });
+    case 'MaxPooling2D':
+      return new MaxPooling2D(spec.pool, { strides: spec.strides, name: spec.name });
+    case 'UpSampling2D':
+      return new UpSampling2D(spec.factor, { name: spec.name });
+    case 'Flatten':
+      return new Flatten({ name: spec.name });
+    case 'Reshape':
+      return new Reshape(spec.target, { name: spec.name });
+    default:
+      throw new RangeError(`layer: expected a type of Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, got ${JSON.stringify((spec as { type?: unknown })?.type)}`);
+  }
 }
 
 function activate(x: Tensor, a: Activation): Tensor {
@@ -134,6 +167,9 @@ export class Dense extends Layer {
     if (this.useBias) this.weights.push((this.bias = bias(`${prefix}${this.name}/bias`, this.units)));
     return (this.outputShape = [this.units]);
   }
+  toJSON(): LayerSpec {
+    return { type: 'Dense', units: this.units, activation: this.activation, useBias: this.useBias, name: this.name };
+  }
   call(x: Tensor): Tensor {
     let y = op.matmul(x, this.kernel.tensor); // (N, out)
     if (this.bias) y = op.add(y, this.bias.tensor);
@@ -194,6 +230,9 @@ export class Conv2D extends Layer {
     if (oh < 1 || ow < 1) throw new RangeError(`Conv2D '${this.name}': input ${h}×${w} is smaller than kernel ${k}×${k}`);
     return (this.outputShape = [oh, ow, co]);
   }
+  toJSON(): LayerSpec {
+    return { type: 'Conv2D', filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, activation: this.activation, name: this.name };
+  }
   call(x: Tensor): Tensor {
     const y = op.conv(x, this.kernel.tensor, { strides: [this.strides, this.strides], pads: this.pads }, this.bias.tensor); // (N, Co, Ho, Wo)
     return activate(y, this.activation);
@@ -243,6 +282,9 @@ export class Conv2DTranspose extends Layer {
     this.outputPadding = [oh - ((h - 1) * s + k - pt - pb), ow - ((w - 1) * s + k - pl - pr)];
     return (this.outputShape = [oh, ow, co]);
   }
+  toJSON(): LayerSpec {
+    return { type: 'Conv2DTranspose', filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, activation: this.activation, name: this.name };
+  }
   call(x: Tensor): Tensor {
     const k = this.kernelSize;
     const p = this.pads;
@@ -273,6 +315,9 @@ export class MaxPooling2D extends Layer {
     const [h, w, c] = inShape;
     return (this.outputShape = [Math.floor((h - this.pool) / this.strides) + 1, Math.floor((w - this.pool) / this.strides) + 1, c]);
   }
+  toJSON(): LayerSpec {
+    return { type: 'MaxPooling2D', pool: this.pool, strides: this.strides, name: this.name };
+  }
   call(x: Tensor): Tensor {
     return op.maxPool(x, [this.pool, this.pool], [this.strides, this.strides]);
   }
@@ -288,6 +333,9 @@ export class UpSampling2D extends Layer {
     const [h, w, c] = inShape;
     return (this.outputShape = [h * this.factor, w * this.factor, c]);
   }
+  toJSON(): LayerSpec {
+    return { type: 'UpSampling2D', factor: this.factor, name: this.name };
+  }
   call(x: Tensor): Tensor {
     return op.upsample(x, this.factor); // (N, C, fH, fW)
   }
@@ -300,6 +348,9 @@ export class Flatten extends Layer {
   }
   build(inShape: KerasShape): KerasShape {
     return (this.outputShape = [inShape.reduce((a, b) => a * b, 1)]);
+  }
+  toJSON(): LayerSpec {
+    return { type: 'Flatten', name: this.name };
   }
   call(x: Tensor): Tensor {
     return op.reshape(toNhwc(x), ['N', this.outputShape[0]]); // (N, H·W·C)
@@ -316,6 +367,9 @@ export class Reshape extends Layer {
     const b = this.target.reduce((p, d) => p * d, 1);
     if (a !== b) throw new RangeError(`Reshape '${this.name}': cannot reshape [${inShape.join(',')}] (${a} values) to [${this.target.join(',')}] (${b} values)`);
     return (this.outputShape = [...this.target]);
+  }
+  toJSON(): LayerSpec {
+    return { type: 'Reshape', target: [...this.target], name: this.name };
   }
   call(x: Tensor): Tensor {
     const flat = op.reshape(toNhwc(x), ['N', ...this.target]);

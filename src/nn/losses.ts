@@ -33,7 +33,7 @@ export interface LossConfig {
   klReduction: 'sum' | 'mean';
   /** Both terms are divided by this (Géron divides by 784: Keras "mse" + latent loss / 784). */
   scale: number;
-  /** Weight on the KL term (β-VAE; 0 trains a plain autoencoder through the same graph). */
+  /** Weight on the KL term (β-VAE; 0 is the "no latent loss" ablation). The model's initial `beta`. */
   beta: number;
 }
 
@@ -47,14 +47,18 @@ export interface ObjectiveTerms {
   kl: Tensor;
 }
 
-/** The VAE objective: batch means of the per-image terms. x, xHat: (N, D); mean, logVar: (N, L). */
-export function vaeObjective(x: Tensor, xHat: Tensor, mean: Tensor, logVar: Tensor, c: LossConfig): ObjectiveTerms {
+/**
+ * The VAE objective: batch means of the per-image terms, reconstruction + β·KL.
+ * x, xHat: (N, D); mean, logVar: (N, L), or null for a plain autoencoder (no KL term).
+ * β is a tensor so that one compiled step serves a KL warm-up schedule.
+ */
+export function vaeObjective(x: Tensor, xHat: Tensor, mean: Tensor | null, logVar: Tensor | null, c: LossConfig, beta: Tensor): ObjectiveTerms {
   const rec = c.reconstruction === 'sse' ? sumSquaredError(x, xHat) : binaryCrossEntropy(x, xHat); // (N,)
-  const klDims = klPerDim(mean, logVar); // (N, L)
-  const kl = c.klReduction === 'sum' ? op.reduceSum(klDims, [1]) : op.reduceMean(klDims, [1]); // (N,)
   const scale = (t: Tensor) => (c.scale === 1 ? t : op.div(t, c.scale));
   const reconstruction = scale(op.reduceMean(rec, [0]));
+  if (!mean || !logVar) return { loss: reconstruction, reconstruction, kl: op.mul(reconstruction, 0) };
+  const klDims = klPerDim(mean, logVar); // (N, L)
+  const kl = c.klReduction === 'sum' ? op.reduceSum(klDims, [1]) : op.reduceMean(klDims, [1]); // (N,)
   const klMean = scale(op.reduceMean(kl, [0]));
-  const loss = c.beta === 1 ? op.add(reconstruction, klMean) : op.add(reconstruction, op.mul(c.beta, klMean));
-  return { loss, reconstruction, kl: klMean };
+  return { loss: op.add(reconstruction, op.mul(beta, klMean)), reconstruction, kl: klMean };
 }

@@ -1,0 +1,123 @@
+/**
+ * `vaekit train`: a thin shell over `trainRun` — flags in, a progress bar (or plain lines when
+ * not on a terminal) and Keras-style epoch lines out, Ctrl-C stopping after the current step.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { PRESETS, type PresetName } from '../models/presets.js';
+import { trainRun } from '../run/train.js';
+import type { EpochLog } from '../train/fit.js';
+import { duration, int, num, oneOf } from './util.js';
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
+
+/** The Keras-like line printed after each epoch. */
+export function epochLine(l: EpochLog): string {
+  let s = `Epoch ${l.epoch}/${l.epochs} - ${duration(l.seconds)} - loss: ${fmt(l.loss)} - reconstruction: ${fmt(l.reconstruction)} - kl: ${fmt(l.kl)}`;
+  if (l.val) s += ` - val_loss: ${fmt(l.val.loss)} - val_reconstruction: ${fmt(l.val.reconstruction)} - val_kl: ${fmt(l.val.kl)}`;
+  return `${s} - ${Math.round(l.imagesPerSecond)} images/s`;
+}
+
+interface TrainFlags {
+  preset?: PresetName;
+  data?: string;
+  out?: string;
+  epochs?: number;
+  batchSize?: number;
+  limit?: number;
+  seed: number;
+  beta?: number;
+  klWarmup: number;
+  validation?: number;
+  trainOnTest?: boolean;
+  resume?: boolean;
+  size?: number;
+  channels?: 1 | 3;
+  labels?: string;
+}
+
+/** Registers `train` on the program. */
+export function trainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a model into a run folder (encoder.onnx, decoder.onnx, manifest.json, checkpoint, log)')
+    .option('-p, --preset <name>', `architecture and objective: ${Object.keys(PRESETS).join(', ')} (default lecture-conv; a resumed run keeps its own)`, oneOf('--preset', Object.keys(PRESETS) as PresetName[]))
+    .option('-d, --data <source>', "mnist, fashion-mnist, a folder of IDX files or images (labels = sub-folder names), or a .npy file (default: the preset's)")
+    .option('-o, --out <dir>', 'run folder (default runs/<preset>)')
+    .option('-e, --epochs <n>', "epochs (default: the preset's)", int('--epochs'))
+    .option('-b, --batch-size <n>', "batch size (default: the preset's)", int('--batch-size'))
+    .option('--limit <n>', 'use only the first n training images (test: n/6, at least 1,000)', int('--limit'))
+    .option('--seed <n>', 'seed for weights, noise and shuffling', int('--seed', 0), 1)
+    .option('--beta <b>', 'weight of the KL term (0: no latent loss)', num('--beta', 0))
+    .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs', int('--kl-warmup', 0), 0)
+    .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))
+    .option('--train-on-test', 'also train on the test split (as keras.io does)')
+    .option('--resume', 'continue the run in --out from its last complete epoch')
+    .option('--size <px>', 'resize folder images to px × px', int('--size'))
+    .option('--channels <c>', 'folder images: 1 (grayscale) or 3 (RGB)', (v) => Number(oneOf('--channels', ['1', '3'])(v)) as 1 | 3)
+    .option('--labels <file.npy>', 'labels for a .npy data source')
+    .action(async (f: TrainFlags) => {
+      const preset = f.preset ?? (f.resume ? undefined : 'lecture-conv');
+      const out = f.out ?? `runs/${preset ?? 'lecture-conv'}`;
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort();
+        stopBar();
+        process.stderr.write('\nstopping after this step; the last complete epoch stays in the run folder (Ctrl-C again to quit now)\n');
+      };
+      process.on('SIGINT', onSigint);
+      const tty = process.stderr.isTTY === true;
+      let bar: SingleBar | null = null;
+      const stopBar = () => {
+        bar?.stop();
+        bar = null;
+      };
+      const started = performance.now();
+      try {
+        const r = await trainRun({
+          out,
+          preset,
+          data: f.data,
+          dataOptions: { limit: f.limit, size: f.size ? [f.size, f.size] : undefined, channels: f.channels, labels: f.labels },
+          epochs: f.epochs,
+          batchSize: f.batchSize,
+          seed: f.seed,
+          beta: f.beta,
+          klWarmup: f.klWarmup,
+          validation: f.validation === undefined ? undefined : f.validation === 0 ? null : f.validation,
+          trainOnTest: f.trainOnTest,
+          resume: f.resume,
+          signal: controller.signal,
+          onBatch: (p) => {
+            if (!tty) return;
+            if (!bar) {
+              bar = new SingleBar({ format: `Epoch ${p.epoch}/${p.epochs} {bar} {value}/{total} | loss {loss} | {ips} images/s | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr });
+              bar.start(p.batches, 0, { loss: '-', ips: '-' });
+            }
+            bar.update(p.batch, { loss: fmt(p.metrics.loss), ips: Math.round(p.seen / Math.max(p.seconds, 1e-3)) });
+          },
+          onEpoch: (l) => {
+            stopBar();
+            console.log(epochLine(l));
+          },
+        });
+        if (r.stopped) {
+          console.log(`stopped; ${out} holds epoch ${r.history.at(-1)?.epoch ?? 0} (continue with --resume)`);
+          process.exitCode = 130;
+          return;
+        }
+        if (r.test) console.log(`test (${r.manifest.dataset?.test} images): loss: ${fmt(r.test.loss)} - reconstruction: ${fmt(r.test.reconstruction)} - kl: ${fmt(r.test.kl)}`);
+        if (r.diagnostics) {
+          const d = r.diagnostics;
+          const top = d.klPerDim.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
+          console.log(`latent: ${d.activeUnits} of ${d.klPerDim.length} units active (variance of the mean > 0.01); KL per dimension, largest: ${top.map(([k, v]) => `z${k} ${v.toFixed(2)}`).join(', ')}`);
+          if (d.collapsed && r.vae.variational) console.warn(`warning: posterior collapse — only ${d.activeUnits} of ${d.klPerDim.length} latent units carry information; try --kl-warmup or a smaller --beta`);
+        }
+        console.log(`wrote ${out}/ (encoder.onnx, decoder.onnx, manifest.json, checkpoint.bin, log.jsonl) in ${duration((performance.now() - started) / 1000)}`);
+      } finally {
+        stopBar();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

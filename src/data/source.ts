@@ -1,0 +1,53 @@
+/**
+ * One string names a data set, as the CLI's `--data` flag takes it: `mnist`, `fashion-mnist`,
+ * a folder of IDX files, a folder of images, or a `.npy` file. Returns the training images and,
+ * where the source has one, the test split.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FASHION_MNIST_LABELS, loadFashionMnist, loadIdxDirectory, loadMnist, type Dataset } from './datasets.js';
+import { loadImageFolder } from './images.js';
+import { loadNpy } from './npy.js';
+
+/** How to read a data source. */
+export interface DataSourceOptions {
+  /** Only the first N training images (and N/6 test images, at least 1,000: the seeds' 6:1 split). */
+  limit?: number;
+  /** Resize images of a folder to [height, width]. */
+  size?: [number, number];
+  /** Channels of a folder's images (1 grayscale, 3 RGB). */
+  channels?: 1 | 3;
+  /** Labels `.npy` for a `.npy` source. */
+  labels?: string;
+}
+
+/** Training data and, when the source has one, its test split. */
+export interface DataSplits {
+  train: Dataset;
+  test: Dataset | null;
+}
+
+/** Loads `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file. */
+export function loadDataSource(source: string, opts: DataSourceOptions = {}): DataSplits {
+  const limit = opts.limit;
+  const testLimit = limit === undefined ? undefined : Math.max(1000, Math.ceil(limit / 6));
+  if (source === 'mnist') return { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: testLimit }) };
+  if (source === 'fashion-mnist' || source === 'fashion')
+    return { train: loadFashionMnist('train', { limit }), test: loadFashionMnist('test', { limit: testLimit }) };
+  if (!existsSync(source)) throw new Error(`--data ${source}: no such file or folder (expected mnist, fashion-mnist, a folder of IDX files or images, or a .npy file)`);
+  if (statSync(source).isFile()) {
+    if (!source.endsWith('.npy')) throw new Error(`--data ${source}: expected a .npy file or a folder`);
+    return { train: loadNpy(source, { labels: opts.labels, limit }), test: null };
+  }
+  const names = readdirSync(source);
+  if (names.some((n) => /^train-images-idx3-ubyte(\.gz)?$/.test(n))) {
+    const hasTest = names.some((n) => /^t10k-images-idx3-ubyte(\.gz)?$/.test(n));
+    // A folder holding Fashion-MNIST under another path still gets the clothing names.
+    const labelNames = source.replace(/\/$/, '').endsWith('fashion-mnist') ? [...FASHION_MNIST_LABELS] : undefined;
+    return {
+      train: loadIdxDirectory(source, 'train', { limit, labelNames, name: source }),
+      test: hasTest ? loadIdxDirectory(join(source), 'test', { limit: testLimit, labelNames, name: `${source} (test)` }) : null,
+    };
+  }
+  return { train: loadImageFolder(source, { size: opts.size, channels: opts.channels }), test: null };
+}

@@ -1,0 +1,165 @@
+/**
+ * A run folder: what training leaves behind and everything after it reads.
+ *
+ *   encoder.onnx   standalone encoder (x [, eps] [, y] → mean, logVar, z), weights baked in
+ *   decoder.onnx   standalone decoder (z [, y] → image)
+ *   manifest.json  shapes, latent size, architecture, training config, data set, metrics
+ *   checkpoint.bin weights + optimizer state + RNG state (resume)
+ *   log.jsonl      one JSON line per epoch
+ *
+ * Every file is written under a temporary name and renamed. Loading checks each file against
+ * the manifest and refuses a missing, truncated or mismatched one with a one-line error.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import type { Dataset } from '../data/index.js';
+import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
+import { VAE, type StepMetrics } from '../models/vae.js';
+import { readCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import type { LatentDiagnostics } from '../train/diagnostics.js';
+import type { EpochLog } from '../train/fit.js';
+import { writeFileAtomic } from '../util/files.js';
+import { VERSION } from '../version.js';
+
+/** The run's description, `manifest.json`. */
+export interface Manifest {
+  format: 'vaekit-run';
+  formatVersion: 1;
+  /** vaekit version that wrote the run. */
+  vaekit: string;
+  created: string;
+  /** Preset name, or null for a user-defined architecture. */
+  preset: string | null;
+  architecture: VAEConfigJSON;
+  inputShape: [number, number, number];
+  latentDim: number;
+  numClasses: number | null;
+  variational: boolean;
+  /** Names of the labels (digits, clothing), when the data has labels. */
+  labelNames: string[] | null;
+  dataset: { name: string; source: string; train: number; validation: number; test?: number } | null;
+  training: { epochs: number; epochsDone: number; batchSize: number; seed: number; beta: number; klWarmup: number; seconds: number };
+  metrics: { train?: StepMetrics; validation?: StepMetrics; test?: StepMetrics; logLikelihood?: { nats: number; stderr: number; k: number; count: number } };
+  diagnostics?: LatentDiagnostics;
+  files: { encoder: string; decoder: string; checkpoint: string; log: string };
+}
+
+/** File names inside a run folder. */
+export const RUN_FILES = { encoder: 'encoder.onnx', decoder: 'decoder.onnx', checkpoint: 'checkpoint.bin', log: 'log.jsonl', manifest: 'manifest.json' } as const;
+
+/** Fields of the manifest the trainer provides (the rest comes from the model). */
+export type ManifestFields = Pick<Manifest, 'preset' | 'labelNames' | 'dataset' | 'training' | 'metrics'> & { diagnostics?: LatentDiagnostics };
+
+/** Builds the manifest for a model. */
+export function makeManifest(vae: VAE, f: ManifestFields): Manifest {
+  return {
+    format: 'vaekit-run',
+    formatVersion: 1,
+    vaekit: VERSION,
+    created: new Date().toISOString(),
+    preset: f.preset,
+    architecture: configToJSON(vae.config),
+    inputShape: [...vae.inputShape],
+    latentDim: vae.latentDim,
+    numClasses: vae.numClasses,
+    variational: vae.variational,
+    labelNames: f.labelNames,
+    dataset: f.dataset,
+    training: f.training,
+    metrics: f.metrics,
+    ...(f.diagnostics ? { diagnostics: f.diagnostics } : {}),
+    files: { encoder: RUN_FILES.encoder, decoder: RUN_FILES.decoder, checkpoint: RUN_FILES.checkpoint, log: RUN_FILES.log },
+  };
+}
+
+/** Writes the checkpoint (weights + optimizer state) for `epoch`; called after every epoch. */
+export function saveCheckpointTo(dir: string, vae: VAE, epoch: number, history: EpochLog[]): void {
+  saveCheckpoint(join(dir, RUN_FILES.checkpoint), vae, { epoch, extra: { history } });
+}
+
+/** Writes the two ONNX halves and the manifest (each atomically). */
+export function saveRun(dir: string, vae: VAE, manifest: Manifest): void {
+  writeFileAtomic(join(dir, RUN_FILES.encoder), vae.exportEncoder());
+  writeFileAtomic(join(dir, RUN_FILES.decoder), vae.exportDecoder());
+  writeFileAtomic(join(dir, RUN_FILES.manifest), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Appends an epoch line to log.jsonl (rewriting the whole file atomically: it is small). */
+export function writeLog(dir: string, history: EpochLog[]): void {
+  writeFileAtomic(join(dir, RUN_FILES.log), history.map((h) => JSON.stringify(h)).join('\n') + '\n');
+}
+
+/** A run loaded back: its manifest and a model with its trained weights and state. */
+export interface Run {
+  dir: string;
+  manifest: Manifest;
+  vae: VAE;
+  /** Epoch lines from log.jsonl. */
+  history: EpochLog[];
+  /** Epochs the checkpoint holds. */
+  epochsDone: number;
+}
+
+/** Reads and checks `manifest.json`. */
+export function readManifest(dir: string): Manifest {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
+  const path = join(dir, RUN_FILES.manifest);
+  if (!existsSync(path)) throw new Error(`${path}: missing (not a vaekit run folder, or training never finished an epoch)`);
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new Error(`${path}: corrupt JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (m?.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${JSON.stringify(m?.format)})`);
+  for (const k of ['architecture', 'inputShape', 'latentDim'] as const) if (m[k] === undefined) throw new Error(`${path}: missing '${k}'`);
+  if (!Number.isInteger(m.latentDim) || m.latentDim < 1) throw new Error(`${path}: latentDim must be a positive integer, got ${JSON.stringify(m.latentDim)}`);
+  return m;
+}
+
+/** Loads a run folder, checking every file; throws one line naming the file and the problem. */
+export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
+  const manifest = readManifest(dir);
+  checkOnnx(join(dir, RUN_FILES.encoder), 'x', [manifest.inputShape[0], manifest.inputShape[1], manifest.inputShape[2]], 'the input shape');
+  checkOnnx(join(dir, RUN_FILES.decoder), 'z', [manifest.latentDim], 'the latent size');
+  let vae: VAE;
+  try {
+    vae = new VAE(configFromJSON(manifest.architecture), { threads: opts.threads });
+  } catch (e) {
+    throw new Error(`${join(dir, RUN_FILES.manifest)}: bad architecture: ${(e as Error).message}`);
+  }
+  if (vae.latentDim !== manifest.latentDim) throw new Error(`${join(dir, RUN_FILES.manifest)}: latentDim ${manifest.latentDim} disagrees with the architecture's ${vae.latentDim}`);
+  const ckPath = join(dir, RUN_FILES.checkpoint);
+  if (!existsSync(ckPath)) throw new Error(`${ckPath}: missing`);
+  const ck = readCheckpoint(ckPath);
+  try {
+    vae.setWeights(ck.weights);
+    vae.setTrainingState(ck.state);
+  } catch (e) {
+    throw new Error(`${ckPath}: does not match the manifest's architecture: ${(e as Error).message}`);
+  }
+  const history = (ck.meta.extra?.history as EpochLog[] | undefined) ?? [];
+  return { dir, manifest, vae, history, epochsDone: ck.meta.epoch };
+}
+
+/** Checks that an ONNX file parses and that input `name` has shape [N, ...dims]. */
+function checkOnnx(path: string, name: string, dims: number[], what: string): void {
+  if (!existsSync(path)) throw new Error(`${path}: missing`);
+  let model: InstanceType<typeof onnxProto.onnx.ModelProto>;
+  try {
+    model = onnxProto.onnx.ModelProto.decode(readFileSync(path));
+  } catch {
+    throw new Error(`${path}: truncated or not an ONNX model`);
+  }
+  const input = model.graph?.input?.find((i) => i.name === name);
+  if (!model.graph || !model.graph.node?.length || !input) throw new Error(`${path}: truncated or not a vaekit ${name === 'x' ? 'encoder' : 'decoder'} (no input '${name}')`);
+  const got = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue));
+  if (got.join(',') !== dims.join(','))
+    throw new Error(`${path}: input '${name}' has shape [N,${got.join(',')}], the manifest says [N,${dims.join(',')}] (${what} disagrees)`);
+}
+
+/** A short description of the data a run was trained on, for the manifest. */
+export function describeData(source: string, train: Dataset, validation: Dataset | null, test: Dataset | null): Manifest['dataset'] {
+  return { name: train.name, source, train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) };
+}

@@ -1,0 +1,168 @@
+/**
+ * Training a run from start to finish, the way `vaekit train` does it: data, model, `fit`,
+ * a complete run folder after every epoch (so Ctrl-C or a crash leaves the last complete epoch
+ * on disk), resume, and at the end the test-set loss and latent diagnostics.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { splitValidation, type Dataset, type ValidationSize } from '../data/index.js';
+import { loadDataSource, type DataSourceOptions, type DataSplits } from '../data/source.js';
+import { PRESETS, type PresetName } from '../models/presets.js';
+import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
+import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
+import { evaluateOn, fit, type BatchProgress, type EpochLog } from '../train/fit.js';
+import { describeData, loadRun, makeManifest, RUN_FILES, saveCheckpointTo, saveRun, writeLog, type Manifest } from './run.js';
+
+/** How each preset's seed trained it, when the user does not say otherwise. */
+export const PRESET_TRAINING: Record<PresetName, { data: string; validation?: ValidationSize; trainOnTest?: boolean }> = {
+  'lecture-conv': { data: 'mnist' },
+  'lecture-conv-2022': { data: 'mnist' },
+  'ae-2d': { data: 'mnist' },
+  'geron-dense': { data: 'fashion-mnist', validation: { last: 5000 } }, // Géron: the last 5,000 training images
+  'keras-conv2d': { data: 'mnist', trainOnTest: true }, // keras.io fits on train + test (70k)
+  cvae: { data: 'mnist' },
+  'medium-dense': { data: 'mnist' },
+};
+
+/** Options of {@link trainRun}. */
+export interface TrainRunOptions {
+  /** Run folder to write (created if needed). */
+  out: string;
+  /** A preset, or … */
+  preset?: PresetName;
+  /** … a user-defined architecture. */
+  config?: VAEConfig;
+  /** A source name (`mnist`, `fashion-mnist`, a folder, a .npy) or loaded data; default the preset's. */
+  data?: string | DataSplits;
+  dataOptions?: DataSourceOptions;
+  epochs?: number;
+  batchSize?: number;
+  /** Seeds weights, noise and shuffling (default 1). */
+  seed?: number;
+  /** β, the weight of the KL term (default the preset's, 1). */
+  beta?: number;
+  /** Epochs of linear KL warm-up (default 0). */
+  klWarmup?: number;
+  /** Validation split of the training data (null: none); default the preset's. */
+  validation?: ValidationSize | null;
+  /** Also train on the test split (keras.io); default the preset's. */
+  trainOnTest?: boolean;
+  /** Continue the run in `out` from its last complete epoch. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onBatch?: (p: BatchProgress) => void;
+  onEpoch?: (log: EpochLog) => void;
+  threads?: number;
+}
+
+/** What {@link trainRun} returns. */
+export interface TrainRunResult {
+  vae: VAE;
+  manifest: Manifest;
+  history: EpochLog[];
+  /** True when the signal stopped training; the run folder holds the last complete epoch. */
+  stopped: boolean;
+  test?: StepMetrics;
+  diagnostics?: LatentDiagnostics;
+}
+
+/** Trains a model into a run folder. */
+export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
+  if (!o.preset && !o.config && !o.resume) throw new TypeError('trainRun: give a preset or a config (or resume a run)');
+  const t0 = performance.now();
+  const seed = o.seed ?? 1;
+  let vae: VAE;
+  let history: EpochLog[] = [];
+  let first = 0;
+  let preset: string | null = o.preset ?? null;
+  let previousSeconds = 0;
+  if (o.resume) {
+    if (!existsSync(join(o.out, RUN_FILES.checkpoint))) throw new Error(`--resume: ${o.out} holds no checkpoint to resume from`);
+    const run = loadRun(o.out, { threads: o.threads });
+    if (o.preset && run.manifest.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${run.manifest.preset ?? 'a custom model'}, not ${o.preset}`);
+    vae = run.vae;
+    history = run.history;
+    first = run.epochsDone;
+    preset = run.manifest.preset;
+    previousSeconds = run.manifest.training.seconds;
+  } else {
+    const config = o.config ?? PRESETS[o.preset!]();
+    if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
+    vae = new VAE(config, { seed, threads: o.threads });
+  }
+  const defaults = preset && preset in PRESET_TRAINING ? PRESET_TRAINING[preset as PresetName] : { data: 'mnist' };
+  const source = typeof o.data === 'string' ? o.data : typeof o.data === 'object' ? o.data.train.name : defaults.data;
+  const splits = typeof o.data === 'object' ? o.data : loadDataSource(source, o.dataOptions);
+  let train = splits.train;
+  if (o.trainOnTest ?? defaults.trainOnTest) {
+    if (!splits.test) throw new Error('--train-on-test: the data source has no test split');
+    train = concat(train, splits.test);
+  }
+  let validation: Dataset | null = null;
+  const valSize = o.validation === undefined ? defaults.validation : o.validation;
+  if (valSize) ({ train, validation } = splitValidation(train, valSize));
+
+  const epochs = o.epochs ?? vae.config.epochs;
+  const batchSize = o.batchSize ?? vae.config.batchSize;
+  const klWarmup = o.klWarmup ?? 0;
+  mkdirSync(o.out, { recursive: true });
+  const labelNames = splits.train.labelNames;
+  const manifestFor = (extra: Partial<Manifest['metrics']>, diagnostics?: LatentDiagnostics) => {
+    const last = history.at(-1);
+    return makeManifest(vae, {
+      preset,
+      labelNames,
+      dataset: describeData(source, train, validation, splits.test),
+      training: { epochs, epochsDone: last?.epoch ?? first, batchSize, seed, beta: vae.config.loss.beta, klWarmup, seconds: previousSeconds + (performance.now() - t0) / 1000 },
+      metrics: { ...(last ? { train: pick(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
+      diagnostics,
+    });
+  };
+
+  const result = await fit(vae, train, {
+    epochs,
+    batchSize,
+    validation,
+    seed,
+    klWarmup,
+    initialEpoch: first,
+    signal: o.signal,
+    onBatch: o.onBatch,
+    onEpoch: (log) => {
+      history.push(log);
+      // A complete run folder after every epoch: checkpoint first, then the halves and manifest.
+      saveCheckpointTo(o.out, vae, log.epoch, history);
+      saveRun(o.out, vae, manifestFor({}));
+      writeLog(o.out, history);
+      o.onEpoch?.(log);
+    },
+  });
+  if (result.stopped) return { vae, manifest: manifestFor({}), history, stopped: true };
+
+  const test = splits.test ? await evaluateOn(vae, splits.test) : undefined;
+  const diagnostics = await latentDiagnostics(vae, splits.test ?? validation ?? train, { limit: 10000 });
+  const manifest = manifestFor(test ? { test } : {}, diagnostics);
+  saveRun(o.out, vae, manifest);
+  return { vae, manifest, history, stopped: false, test, diagnostics };
+}
+
+function pick(m: StepMetrics): StepMetrics {
+  return { loss: m.loss, reconstruction: m.reconstruction, kl: m.kl };
+}
+
+/** Two data sets of one shape as one (copies). */
+function concat(a: Dataset, b: Dataset): Dataset {
+  if (a.shape.join() !== b.shape.join()) throw new RangeError(`cannot join ${a.name} and ${b.name}: shapes differ`);
+  const images = new Float32Array(a.images.length + b.images.length);
+  images.set(a.images);
+  images.set(b.images, a.images.length);
+  let labels: Int32Array | null = null;
+  if (a.labels && b.labels) {
+    labels = new Int32Array(a.count + b.count);
+    labels.set(a.labels);
+    labels.set(b.labels, a.count);
+  }
+  return { ...a, images, labels, count: a.count + b.count, name: `${a.name} + ${b.name}` };
+}
+
+

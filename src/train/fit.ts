@@ -1,0 +1,144 @@
+/**
+ * The training loop: Keras' `fit` for a VAE. Seeded shuffling per epoch, per-epoch means of the
+ * three terms (and on validation data), an optional linear KL warm-up, callbacks for progress
+ * and checkpoints, and a stop signal honoured between steps.
+ */
+import { batches, type Dataset } from '../data/index.js';
+import type { StepMetrics, VAE } from '../models/vae.js';
+import { Rng } from '../rng.js';
+
+/** Options of {@link fit}; every default comes from the model's config. */
+export interface FitOptions {
+  /** Epochs to reach (counting `initialEpoch`); default the config's. */
+  epochs?: number;
+  /** Default the config's. */
+  batchSize?: number;
+  /** Scored after every epoch with the training objective. */
+  validation?: Dataset | null;
+  /** Seeds the shuffling (each epoch draws from its own seed, so a resumed run shuffles alike). */
+  seed?: number;
+  /** Epochs over which β rises linearly to the config's β (0: no warm-up). */
+  klWarmup?: number;
+  /** Epochs already done (resuming). */
+  initialEpoch?: number;
+  /** Aborting stops training between two steps; the unfinished epoch is not reported. */
+  signal?: AbortSignal;
+  /** After every step. */
+  onBatch?: (p: BatchProgress) => void;
+  /** After every completed epoch (e.g. write a checkpoint); awaited. */
+  onEpoch?: (log: EpochLog) => void | Promise<void>;
+}
+
+/** Progress within an epoch. */
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Images seen this epoch. */
+  seen: number;
+  /** Running means this epoch. */
+  metrics: StepMetrics;
+  /** Seconds since the epoch started. */
+  seconds: number;
+}
+
+/** One epoch's figures, as Keras prints them. */
+export interface EpochLog extends StepMetrics {
+  epoch: number;
+  epochs: number;
+  /** The validation figures, when there is validation data. */
+  val?: StepMetrics;
+  /** β used this epoch. */
+  beta: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  history: EpochLog[];
+  /** True when the signal stopped training early. */
+  stopped: boolean;
+}
+
+/** Trains `vae` on `train`. */
+export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Promise<FitResult> {
+  const epochs = opts.epochs ?? vae.config.epochs;
+  const batchSize = opts.batchSize ?? vae.config.batchSize;
+  const first = opts.initialEpoch ?? 0;
+  const warmup = opts.klWarmup ?? 0;
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (!(warmup >= 0)) throw new RangeError(`fit: klWarmup must be ≥ 0 epochs, got ${warmup}`);
+  checkData(vae, train, 'training data');
+  if (opts.validation) checkData(vae, opts.validation, 'validation data');
+
+  const targetBeta = vae.config.loss.beta;
+  const per = train.shape.reduce((a, b) => a * b, 1);
+  const nBatches = Math.ceil(train.count / batchSize);
+  const history: EpochLog[] = [];
+  for (let epoch = first + 1; epoch <= epochs; epoch++) {
+    vae.beta = warmup > 0 ? targetBeta * Math.min(1, epoch / warmup) : targetBeta;
+    const t0 = performance.now();
+    const sum = { loss: 0, reconstruction: 0, kl: 0 };
+    let seen = 0;
+    let batch = 0;
+    for (const b of batches(train, batchSize, { rng: new Rng(seed * 7919 + epoch) })) {
+      if (opts.signal?.aborted) return { history, stopped: true };
+      const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
+      const m = await vae.trainStep(b.x.subarray(0, b.count * per), undefined, labels);
+      if (!Number.isFinite(m.loss)) throw new Error(`fit: the loss became ${m.loss} at epoch ${epoch}, batch ${batch + 1}; try a smaller learning rate`);
+      sum.loss += m.loss * b.count;
+      sum.reconstruction += m.reconstruction * b.count;
+      sum.kl += m.kl * b.count;
+      seen += b.count;
+      batch++;
+      opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
+    if (opts.validation) log.val = await evaluateOn(vae, opts.validation);
+    history.push(log);
+    await opts.onEpoch?.(log);
+  }
+  vae.beta = targetBeta;
+  return { history, stopped: false };
+}
+
+/**
+ * The objective's batch-weighted means over a whole data set, with a fixed noise seed so that
+ * epochs are compared on the same draws.
+ */
+export async function evaluateOn(vae: VAE, ds: Dataset, batchSize = 500, seed = 12345): Promise<StepMetrics> {
+  const per = ds.shape.reduce((a, b) => a * b, 1);
+  const rng = new Rng(seed);
+  const sum = { loss: 0, reconstruction: 0, kl: 0 };
+  let seen = 0;
+  for (const b of batches(ds, batchSize)) {
+    const eps = vae.variational ? rng.normalArray(b.count * vae.latentDim) : undefined;
+    const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
+    const m = await vae.evaluate(b.x.subarray(0, b.count * per), eps, labels);
+    sum.loss += m.loss * b.count;
+    sum.reconstruction += m.reconstruction * b.count;
+    sum.kl += m.kl * b.count;
+    seen += b.count;
+  }
+  return mean(sum, seen);
+}
+
+function mean(s: StepMetrics, n: number): StepMetrics {
+  return { loss: s.loss / n, reconstruction: s.reconstruction / n, kl: s.kl / n };
+}
+
+function checkData(vae: VAE, ds: Dataset, what: string): void {
+  if (ds.shape.join(',') !== vae.inputShape.join(','))
+    throw new RangeError(`${what}: the model expects images of ${vae.inputShape.join('×')}, the data set '${ds.name}' has ${ds.shape.join('×')}`);
+  if (ds.count < 1) throw new RangeError(`${what}: the data set '${ds.name}' is empty`);
+  if (vae.numClasses) {
+    if (!ds.labels) throw new RangeError(`${what}: a conditional model needs labels, and '${ds.name}' has none`);
+    const max = ds.labels.reduce((a, b) => Math.max(a, b), 0);
+    if (max >= vae.numClasses) throw new RangeError(`${what}: labels go up to ${max}, the model has ${vae.numClasses} classes`);
+  }
+}
