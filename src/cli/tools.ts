@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { loadRun } from '../run/run.js';
 import { loadDataSource } from '../data/source.js';
-import { evaluateOn } from '../train/fit.js';
+import { evaluateDataset } from '../train/evaluate.js';
 import { int } from './util.js';
 
 /** Registers the run-using commands on the program. */
@@ -21,7 +21,7 @@ export function toolCommands(program: Command): void {
       const source = f.data ?? run.manifest.dataset?.source ?? 'mnist';
       const { train, test } = loadDataSource(source, { limit: f.limit ? f.limit * 6 : undefined });
       const ds = test ?? train;
-      const m = await evaluateOn(run.vae, ds);
+      const m = await evaluateDataset(run.vae, ds);
       console.log(`${ds.name} (${ds.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
       await run.vae.dispose();
     });

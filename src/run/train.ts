@@ -10,7 +10,8 @@ import { loadDataSource, type DataSourceOptions, type DataSplits } from '../data
 import { PRESETS, type PresetName } from '../models/presets.js';
 import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
-import { evaluateOn, fit, type BatchProgress, type EpochLog } from '../train/fit.js';
+import { evaluateDataset } from '../train/evaluate.js';
+import { fit, type BatchProgress, type EpochLog } from '../train/fit.js';
 import { describeData, loadRun, makeManifest, RUN_FILES, saveCheckpointTo, saveRun, writeLog, type Manifest } from './run.js';
 
 /** How each preset's seed trained it, when the user does not say otherwise. */
@@ -139,7 +140,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   });
   if (result.stopped) return { vae, manifest: manifestFor({}), history, stopped: true };
 
-  const test = splits.test ? await evaluateOn(vae, splits.test) : undefined;
+  const test = splits.test ? pick(await evaluateDataset(vae, splits.test)) : undefined;
   const diagnostics = await latentDiagnostics(vae, splits.test ?? validation ?? train, { limit: 10000 });
   const manifest = manifestFor(test ? { test } : {}, diagnostics);
   saveRun(o.out, vae, manifest);

@@ -76,16 +76,17 @@ export interface Reconstruction {
  * article shows test images 1, 3 and 7 over their reconstructions). Conditional models use
  * the data set's labels.
  */
-export async function reconstruct(model: LatentModel, ds: Dataset, indices: readonly number[]): Promise<Reconstruction> {
+export async function reconstruct(model: LatentModel, ds: Dataset, indices: ArrayLike<number>): Promise<Reconstruction> {
   checkDataset(model, ds, 'reconstruct');
-  if (!Array.isArray(indices) || indices.length === 0) throw new RangeError(`reconstruct: indices: expected a non-empty array of image indices, got ${show(indices)}`);
+  if (!(indices?.length > 0)) throw new RangeError(`reconstruct: indices: expected a non-empty array of image indices, got ${show(indices)}`);
   const per = pixels(model);
   const originals = new Float32Array(indices.length * per);
-  indices.forEach((idx, i) => {
+  for (let i = 0; i < indices.length; i++) {
+    const idx = indices[i];
     if (!Number.isInteger(idx) || idx < 0 || idx >= ds.count)
       throw new RangeError(`reconstruct: indices[${i}]: expected an integer in [0, ${ds.count - 1}], got ${show(idx)}`);
     originals.set(ds.images.subarray(idx * per, (idx + 1) * per), i * per);
-  });
+  }
   const labels = model.numClasses ? Int32Array.from(indices, (idx) => ds.labels![idx]) : undefined;
   const { mean } = await encodeMeans(model, originals, labels);
   return { originals, reconstructions: await decodeInBatches(model, mean, labels) };
@@ -459,7 +460,7 @@ function modelLabels(model: LatentModel, what: string, labels: Int32Array | unde
 function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (ArrayBuffer.isView(v)) return `${/^[AEIOU]/.test(v.constructor.name) ? 'an' : 'a'} ${v.constructor.name}`;
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'object') return 'an object';
   return String(v);

@@ -154,7 +154,7 @@ const P_MAX = 1 - 1e-7;
  * with p(z) = N(0, I) and the Bernoulli decoder log p(x|z) = Σ x log p + (1−x) log(1−p), p clipped
  * to [1e-7, 1−1e-7] as in training. The estimate is a stochastic lower bound on log p(x) that
  * tightens as k grows; k = 1 is the ELBO with a one-sample KL (its mean equals the training
- * loss's −ELBO with β = 1 up to sampling noise). The log-sum-exp runs in float64, streamed, so
+ * loss with β = 1, KL summed over latent dims and scale 1 — the −ELBO — up to sampling noise). The log-sum-exp runs in float64, streamed, so
  * an image's k samples may span several decode calls of at most `chunk` latent vectors.
  * The noise is drawn image by image, sample by sample, dimension by dimension.
  *
@@ -255,57 +255,6 @@ export async function logLikelihood(model: LikelihoodModel, ds: Dataset, opts: L
   for (let i = 0; i < n; i++) sq += (nll[i] - mu) ** 2;
   const stderr = n > 1 ? Math.sqrt(sq / (n - 1) / n) : NaN;
   return { nats: mu, stderr, k, count: n, seconds: (performance.now() - started) / 1000 };
-}
-
-/** Options of {@link activeUnits}. */
-export interface ActiveUnitsOptions {
-  /** A unit is active when the variance of its posterior mean across images exceeds this (default 0.01). */
-  threshold?: number;
-  /** Images per `encode` call (default 500). */
-  batchSize?: number;
-  /** Use only the first `limit` images (default: all). */
-  limit?: number;
-}
-
-/** Active latent units and the per-unit variances they were judged on. */
-export interface ActiveUnits {
-  active: number;
-  total: number;
-  threshold: number;
-  /** Var over images of E_q[z_d] = μ_d(x), per latent dimension (population variance, float64). */
-  variances: Float64Array;
-}
-
-/**
- * Burda et al. (2015)'s count of active latent units: dimension d is active when
- * Cov_x(E_{q(z|x)}[z_d]) > 0.01, i.e. the encoder's mean moves with the input; collapsed units
- * sit at the prior for every image. Works for plain autoencoders too (their code is the mean).
- */
-export async function activeUnits(model: LatentModel, ds: Dataset, opts: ActiveUnitsOptions = {}): Promise<ActiveUnits> {
-  const threshold = opts.threshold ?? 0.01;
-  const batchSize = opts.batchSize ?? 500;
-  checkPositiveInt('batchSize', batchSize);
-  const data = limited(ds, opts.limit);
-  const labelsNeeded = conditional(model, data, 'activeUnits');
-  const L = model.latentDim;
-  // Welford's running mean and sum of squared deviations, per dimension.
-  const mu = new Float64Array(L);
-  const m2 = new Float64Array(L);
-  let n = 0;
-  for (const b of batches(data, batchSize)) {
-    const { mean } = await model.encode(b.x, new Float32Array(b.count * L), labelsNeeded ? (b.labels ?? undefined) : undefined);
-    for (let i = 0; i < b.count; i++) {
-      n++;
-      for (let d = 0; d < L; d++) {
-        const v = mean[i * L + d];
-        const delta = v - mu[d];
-        mu[d] += delta / n;
-        m2[d] += delta * (v - mu[d]);
-      }
-    }
-  }
-  const variances = m2.map((s) => s / n);
-  return { active: variances.filter((v) => v > threshold).length, total: L, threshold, variances };
 }
 
 /**

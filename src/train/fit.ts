@@ -6,6 +6,7 @@
 import { batches, type Dataset } from '../data/index.js';
 import type { StepMetrics, VAE } from '../models/vae.js';
 import { Rng } from '../rng.js';
+import { evaluateDataset } from './evaluate.js';
 
 /** Options of {@link fit}; every default comes from the model's config. */
 export interface FitOptions {
@@ -99,7 +100,7 @@ export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Prom
     }
     const seconds = (performance.now() - t0) / 1000;
     const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
-    if (opts.validation) log.val = await evaluateOn(vae, opts.validation);
+    if (opts.validation) log.val = pick(await evaluateDataset(vae, opts.validation));
     history.push(log);
     await opts.onEpoch?.(log);
   }
@@ -107,25 +108,8 @@ export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Prom
   return { history, stopped: false };
 }
 
-/**
- * The objective's batch-weighted means over a whole data set, with a fixed noise seed so that
- * epochs are compared on the same draws.
- */
-export async function evaluateOn(vae: VAE, ds: Dataset, batchSize = 500, seed = 12345): Promise<StepMetrics> {
-  const per = ds.shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(seed);
-  const sum = { loss: 0, reconstruction: 0, kl: 0 };
-  let seen = 0;
-  for (const b of batches(ds, batchSize)) {
-    const eps = vae.variational ? rng.normalArray(b.count * vae.latentDim) : undefined;
-    const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
-    const m = await vae.evaluate(b.x.subarray(0, b.count * per), eps, labels);
-    sum.loss += m.loss * b.count;
-    sum.reconstruction += m.reconstruction * b.count;
-    sum.kl += m.kl * b.count;
-    seen += b.count;
-  }
-  return mean(sum, seen);
+function pick(m: StepMetrics): StepMetrics {
+  return { loss: m.loss, reconstruction: m.reconstruction, kl: m.kl };
 }
 
 function mean(s: StepMetrics, n: number): StepMetrics {

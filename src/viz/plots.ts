@@ -14,7 +14,8 @@ export const PALETTE: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d6
 /** The colour of class `k`. */
 export function classColor(k: number): string {
   // The golden angle keeps successive extra hues far apart.
-  return k < PALETTE.length ? PALETTE[k] : `hsl(${Math.round((k * 137.508) % 360)},65%,45%)`;
+  if (k >= 0 && k < PALETTE.length) return PALETTE[k];
+  return `hsl(${Math.round((((k * 137.508) % 360) + 360) % 360)},65%,45%)`;
 }
 
 /** Escapes text for XML content and attribute values. */
@@ -166,9 +167,10 @@ export function curvesSvg(series: readonly Series[], opts: CurvesOptions = {}): 
     });
     return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>${marks.join('')}`;
   });
+  // Top right inside the plot, where falling loss curves usually leave room.
+  const lx = frame.right - 40 - 7 * Math.max(...series.map((s) => s.name.length));
   const legend = series.map((s, k) => {
-    const y = frame.top + 8 + 18 * k;
-    const x = frame.right - 12 - 7 * Math.max(...series.map((t) => t.name.length)) - 28;
+    const [x, y] = [lx, frame.top + 8 + 18 * k];
     return `<line x1="${x}" y1="${y + 5}" x2="${x + 20}" y2="${y + 5}" stroke="${classColor(k)}" stroke-width="2"/><text x="${x + 26}" y="${y + 9}">${escapeXml(s.name)}</text>`;
   });
   return svg(width, height, [frame.axes, ...lines, `<g class="legend">${legend.join('')}</g>`]);

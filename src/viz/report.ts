@@ -3,10 +3,10 @@
  * fetched when the page opens — PNGs are embedded as base64 data URIs, SVG is inline, the CSS
  * is in the page — so the file can be mailed, archived or opened offline.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StepMetrics } from '../models/vae.js';
+import { VERSION } from '../version.js';
 
 /** A row of the metrics table. */
 export interface ReportMetric {
@@ -74,7 +74,7 @@ export interface ReportData {
   /** Loss curves (one chart, or several: total, reconstruction, KL…). */
   curves?: CurveChart | readonly CurveChart[];
   figures?: readonly ReportFigure[];
-  /** vaekit version in the footer (default: this package's version). */
+  /** vaekit version in the summary and footer (default: {@link VERSION}, this package's). */
   version?: string;
   /** Time of generation in the footer (default: now). */
   generated?: Date | string;
@@ -97,7 +97,7 @@ export function renderReport(data: ReportData): string {
   const toc: Array<[string, string]> = [];
   const body: string[] = [];
 
-  const version = data.version ?? packageVersion();
+  const version = data.version ?? VERSION;
   const summary = Object.entries(data.summary ?? {});
   if (!summary.some(([k]) => /vaekit/i.test(k))) summary.push(['vaekit version', version]);
   {
@@ -208,6 +208,31 @@ export function runMetrics(m: RunMetricsInput): ReportMetric[] {
   const au = m.activeUnits;
   if (au) rows.push({ name: 'active latent units', value: `${au.active} / ${au.total}`, note: `Cov_x(E_q[z_d]) > ${au.threshold ?? 0.01}` });
   return rows;
+}
+
+/** One epoch of a training history (what `fit` logs: train figures, optional validation figures). */
+export interface HistoryEntry extends StepMetrics {
+  epoch: number;
+  val?: StepMetrics;
+}
+
+/**
+ * The loss-curve charts of a training history: the total loss (train solid, validation dashed),
+ * then its two terms, reconstruction and KL. Empty history → no charts.
+ */
+export function lossCurves(history: readonly HistoryEntry[]): CurveChart[] {
+  if (history.length === 0) return [];
+  const x = history.map((h) => h.epoch);
+  const hasVal = history.some((h) => h.val !== undefined);
+  const val = (f: (m: StepMetrics) => number) => history.map((h) => (h.val ? f(h.val) : NaN));
+  const pair = (name: string, f: (m: StepMetrics) => number): CurveSeries[] => [
+    { name: `train ${name}`, values: history.map(f), x },
+    ...(hasVal ? [{ name: `validation ${name}`, values: val(f), x, dashed: true }] : []),
+  ];
+  return [
+    { title: 'Total loss', caption: 'The training objective per epoch (mean over the epoch\'s batches; validation after the epoch).', series: pair('loss', (m) => m.loss) },
+    { title: 'Reconstruction and KL', caption: 'The objective\'s two terms per epoch.', yLabel: 'per image', series: [...pair('reconstruction', (m) => m.reconstruction), ...pair('KL', (m) => m.kl)] },
+  ];
 }
 
 /** `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes. */
@@ -365,22 +390,6 @@ function tickLabel(t: number, step: number): string {
 
 function r(v: number): number {
   return Math.round(v * 10) / 10;
-}
-
-let cachedVersion: string | undefined;
-
-/** This package's version, read from its package.json (`unknown` when it cannot be read). */
-function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      // src/viz/report.ts and dist/viz/report.js both sit two folders below the package root.
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
-      cachedVersion = pkg.name === 'vaekit' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
 }
 
 const CSS = `

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { batches, loadMnist, Rng, VAE, type Dataset } from '../../src/index.js';
 import { PRESETS } from '../../src/models/presets.js';
-import { activeUnits, binarize, evaluateDataset, logLikelihood } from '../../src/train/evaluate.js';
+import { binarize, evaluateDataset, logLikelihood } from '../../src/train/evaluate.js';
 
 const train = loadMnist('train', { limit: 4096 });
 const test_ = loadMnist('test', { limit: 1000 });
@@ -117,22 +117,6 @@ test('binarized data, limit, and the model\'s generator untouched', async () => 
   assert.deepEqual((await probe.encode(ds.images.slice(0, 784))).z, (await twin.encode(ds.images.slice(0, 784))).z);
   await probe.dispose();
   await twin.dispose();
-});
-
-test('active units: variance of the posterior mean across images', async () => {
-  const au = await activeUnits(vae, test_, { limit: 500, batchSize: 200 });
-  assert.equal(au.total, 2);
-  const { mean } = await vae.encode(test_.images.slice(0, 500 * 784), new Float32Array(1000));
-  for (let d = 0; d < 2; d++) {
-    let s = 0;
-    for (let i = 0; i < 500; i++) s += mean[i * 2 + d];
-    const mu = s / 500;
-    let v = 0;
-    for (let i = 0; i < 500; i++) v += (mean[i * 2 + d] - mu) ** 2;
-    assert.ok(Math.abs(au.variances[d] - v / 500) < 1e-6 * (1 + v / 500));
-  }
-  assert.equal(au.active, [...au.variances].filter((v) => v > 0.01).length);
-  assert.equal(au.active, 2, `variances ${[...au.variances]}`);
 });
 
 test('refusals: SSE decoders, plain autoencoders, bad arguments, unlabelled data for conditional models', async () => {

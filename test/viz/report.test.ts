@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { imageGrid } from '../../src/index.js';
-import { curveSvg, escapeHtml, formatNumber, renderReport, runMetrics, writeReport, type ReportData } from '../../src/viz/report.js';
+import { curveSvg, escapeHtml, formatNumber, lossCurves, renderReport, runMetrics, writeReport, type ReportData } from '../../src/viz/report.js';
 
 const png = imageGrid(new Float32Array(4 * 784).map((_, i) => (i % 7) / 6), [28, 28, 1], { columns: 4 });
 
@@ -146,4 +146,20 @@ test('curve charts: ticks, labels, skipped non-finite points; number formatting'
   assert.equal(formatNumber(0.0198123), '0.019812');
   assert.equal(formatNumber(60000), '60000');
   assert.equal(formatNumber(1.5e-7), '1.5e-7');
+});
+
+test('lossCurves turns a training history into two charts', () => {
+  const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 40 - epoch, reconstruction: 30 - epoch, kl: 10, val: { loss: 41 - epoch, reconstruction: 31 - epoch, kl: 10 } }));
+  const charts = lossCurves(history);
+  assert.equal(charts.length, 2);
+  assert.deepEqual(charts[0].series.map((s) => [s.name, s.values, !!s.dashed]), [
+    ['train loss', [39, 38, 37], false],
+    ['validation loss', [40, 39, 38], true],
+  ]);
+  assert.equal(charts[1].series.length, 4);
+  assert.equal(lossCurves(history.map(({ val: _val, ...h }) => h))[0].series.length, 1);
+  assert.deepEqual(lossCurves([]), []);
+  const html = renderReport({ title: 't', curves: charts });
+  assert.equal((html.match(/<svg /g) ?? []).length, 2);
+  assert.ok(html.includes('<strong>Reconstruction and KL.</strong>'));
 });
