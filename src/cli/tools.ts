@@ -18,7 +18,8 @@ import { duration, int, intList, num, oneOf, UserError } from './util.js';
 /** The run's own test data (or training data when its source has no test split). */
 function testData(run: Run, source?: string, limit?: number): Dataset {
   const src = source ?? run.manifest.dataset?.source ?? 'mnist';
-  const { train, test } = loadDataSource(src, { limit: limit === undefined ? undefined : limit * 6 });
+  const options = source === undefined ? run.manifest.dataset?.options : undefined;
+  const { train, test } = loadDataSource(src, { ...options, limit: limit === undefined ? undefined : limit * 6 });
   const ds = test ?? train;
   if (ds.shape.join() !== run.vae.inputShape.join()) throw new UserError(`--data ${src}: images are ${ds.shape.join('×')}, the run expects ${run.vae.inputShape.join('×')}`);
   return limit === undefined || ds.count <= limit ? ds : { ...ds, images: ds.images.subarray(0, limit * ds.shape.reduce((a, b) => a * b, 1)), labels: ds.labels?.subarray(0, limit) ?? null, count: limit };

@@ -7,7 +7,25 @@ import type { Command } from 'commander';
 import { PRESETS, type PresetName } from '../models/presets.js';
 import { trainRun } from '../run/train.js';
 import type { EpochLog } from '../train/fit.js';
-import { duration, int, num, oneOf } from './util.js';
+import { readFileSync } from 'node:fs';
+import { configFromJSON, type VAEConfigJSON } from '../models/config.js';
+import type { VAEConfig } from '../models/vae.js';
+import { duration, int, num, oneOf, UserError } from './util.js';
+
+/** Reads a user-defined architecture from JSON; one line naming the file when it is not one. */
+function readConfig(path: string): VAEConfig {
+  let json: VAEConfigJSON;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as VAEConfigJSON;
+  } catch (e) {
+    throw new UserError(`--config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message.split('\n')[0]})`}`);
+  }
+  try {
+    return configFromJSON(json);
+  } catch (e) {
+    throw new UserError(`--config ${path}: ${(e as Error).message}`);
+  }
+}
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
 
@@ -34,6 +52,8 @@ interface TrainFlags {
   size?: number;
   channels?: 1 | 3;
   labels?: string;
+  config?: string;
+  binarize?: boolean;
 }
 
 /** Registers `train` on the program. */
@@ -56,9 +76,13 @@ export function trainCommand(program: Command): void {
     .option('--size <px>', 'resize folder images to px × px', int('--size'))
     .option('--channels <c>', 'folder images: 1 (grayscale) or 3 (RGB)', (v) => Number(oneOf('--channels', ['1', '3'])(v)) as 1 | 3)
     .option('--labels <file.npy>', 'labels for a .npy data source')
+    .option('--config <file.json>', 'a user-defined architecture (the "architecture" object of a manifest.json) instead of a preset')
+    .option('--binarize', 'train on dynamically binarized images (Bernoulli decoders, as Burda et al.)')
     .action(async (f: TrainFlags) => {
-      const preset = f.preset ?? (f.resume ? undefined : 'lecture-conv');
-      const out = f.out ?? `runs/${preset ?? 'lecture-conv'}`;
+      if (f.config && f.preset) throw new UserError('--config and --preset: give one or the other');
+      const config = f.config ? readConfig(f.config) : undefined;
+      const preset = config ? undefined : (f.preset ?? (f.resume ? undefined : 'lecture-conv'));
+      const out = f.out ?? `runs/${preset ?? 'custom'}`;
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
@@ -78,6 +102,8 @@ export function trainCommand(program: Command): void {
         const r = await trainRun({
           out,
           preset,
+          config,
+          binarize: f.binarize,
           data: f.data,
           dataOptions: { limit: f.limit, size: f.size ? [f.size, f.size] : undefined, channels: f.channels, labels: f.labels },
           epochs: f.epochs,

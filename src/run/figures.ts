@@ -126,8 +126,8 @@ export async function runReport(run: Run, ds: Dataset): Promise<ReportData> {
       'input shape': model.inputShape.join(' × '),
       'data set': m.dataset ? `${m.dataset.name} (${m.dataset.train} train, ${m.dataset.validation} validation${m.dataset.test ? `, ${m.dataset.test} test` : ''})` : '—',
       epochs: `${m.training.epochsDone} of ${m.training.epochs}, batch ${m.training.batchSize}, seed ${m.training.seed}`,
-      objective: `${m.architecture.loss.reconstruction === 'bce' ? 'Bernoulli cross-entropy' : 'sum of squared errors'} + ${m.training.beta === 1 ? '' : `${m.training.beta} · `}KL${m.architecture.loss.scale !== 1 ? `, divided by ${m.architecture.loss.scale}` : ''}`,
-      optimizer: m.architecture.optimizer.name,
+      objective: `${model.config.loss.reconstruction === 'bce' ? 'Bernoulli cross-entropy' : 'sum of squared errors'}${model.variational ? ` + ${m.training.beta === 1 ? '' : `${m.training.beta} · `}KL${model.config.loss.klReduction === 'mean' ? ' (averaged over latent dims)' : ''}` : ' (plain autoencoder)'}${model.config.loss.scale !== 1 ? `, divided by ${model.config.loss.scale}` : ''}`,
+      optimizer: model.optimizer.name,
       'training time': `${Math.round(m.training.seconds)} s`,
     },
     metrics: runMetrics({

@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { Dataset } from '../data/index.js';
+import type { DataSourceOptions } from '../data/source.js';
 import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
 import { VAE, type StepMetrics } from '../models/vae.js';
 import { readCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
@@ -38,7 +39,7 @@ export interface Manifest {
   variational: boolean;
   /** Names of the labels (digits, clothing), when the data has labels. */
   labelNames: string[] | null;
-  dataset: { name: string; source: string; train: number; validation: number; test?: number } | null;
+  dataset: { name: string; source: string; options?: { size?: [number, number]; channels?: 1 | 3; labels?: string }; train: number; validation: number; test?: number } | null;
   training: { epochs: number; epochsDone: number; batchSize: number; seed: number; beta: number; klWarmup: number; seconds: number };
   metrics: { train?: StepMetrics; validation?: StepMetrics; test?: StepMetrics; logLikelihood?: { nats: number; stderr: number; k: number; count: number } };
   diagnostics?: LatentDiagnostics;
@@ -160,6 +161,9 @@ function checkOnnx(path: string, name: string, dims: number[], what: string): vo
 }
 
 /** A short description of the data a run was trained on, for the manifest. */
-export function describeData(source: string, train: Dataset, validation: Dataset | null, test: Dataset | null): Manifest['dataset'] {
-  return { name: train.name, source, train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) };
+export function describeData(source: string, options: DataSourceOptions | undefined, train: Dataset, validation: Dataset | null, test: Dataset | null): Manifest['dataset'] {
+  // How the tools read the same data back (image size, channels, labels file), not how much of it.
+  const { size, channels, labels } = options ?? {};
+  const opts = JSON.parse(JSON.stringify({ size, channels, labels })) as NonNullable<Manifest['dataset']>['options'];
+  return { name: train.name, source, ...(opts && Object.keys(opts).length ? { options: opts } : {}), train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) };
 }

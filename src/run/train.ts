@@ -50,6 +50,8 @@ export interface TrainRunOptions {
   trainOnTest?: boolean;
   /** Continue the run in `out` from its last complete epoch. */
   resume?: boolean;
+  /** Train on dynamically binarized images (each pixel 1 with probability = its intensity, per step). */
+  binarize?: boolean;
   signal?: AbortSignal;
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (log: EpochLog) => void;
@@ -72,28 +74,31 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (!o.preset && !o.config && !o.resume) throw new TypeError('trainRun: give a preset or a config (or resume a run)');
   const t0 = performance.now();
   const seed = o.seed ?? 1;
-  let vae: VAE;
   let history: EpochLog[] = [];
   let first = 0;
   let preset: string | null = o.preset ?? null;
   let previousSeconds = 0;
-  if (o.resume) {
-    if (!existsSync(join(o.out, RUN_FILES.checkpoint))) throw new Error(`--resume: ${o.out} holds no checkpoint to resume from`);
-    const run = loadRun(o.out, { threads: o.threads });
-    if (o.preset && run.manifest.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${run.manifest.preset ?? 'a custom model'}, not ${o.preset}`);
-    vae = run.vae;
-    history = run.history;
-    first = run.epochsDone;
-    preset = run.manifest.preset;
-    previousSeconds = run.manifest.training.seconds;
-  } else {
-    const config = o.config ?? PRESETS[o.preset!]();
+  if (o.resume && !existsSync(join(o.out, RUN_FILES.checkpoint))) throw new Error(`--resume: ${o.out} holds no checkpoint to resume from`);
+  const resumed = o.resume ? loadRun(o.out, { threads: o.threads }) : null;
+  if (resumed) {
+    if (o.preset && resumed.manifest.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${resumed.manifest.preset ?? 'a custom model'}, not ${o.preset}`);
+    history = resumed.history;
+    first = resumed.epochsDone;
+    preset = resumed.manifest.preset;
+    previousSeconds = resumed.manifest.training.seconds;
+  }
+  const defaults = preset && preset in PRESET_TRAINING ? PRESET_TRAINING[preset as PresetName] : { data: 'mnist' };
+  const source = typeof o.data === 'string' ? o.data : typeof o.data === 'object' ? o.data.train.name : (resumed?.manifest.dataset?.source ?? defaults.data);
+  const splits = typeof o.data === 'object' ? o.data : loadDataSource(source, o.dataOptions ?? resumed?.manifest.dataset?.options);
+  let vae: VAE;
+  if (resumed) vae = resumed.vae;
+  else {
+    // The architecture follows the data: a preset is built for the images' shape and classes.
+    const config = o.config ?? PRESETS[o.preset!](splits.train.shape);
+    if (config.numClasses && splits.train.labelNames) config.numClasses = splits.train.labelNames.length;
     if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
     vae = new VAE(config, { seed, threads: o.threads });
   }
-  const defaults = preset && preset in PRESET_TRAINING ? PRESET_TRAINING[preset as PresetName] : { data: 'mnist' };
-  const source = typeof o.data === 'string' ? o.data : typeof o.data === 'object' ? o.data.train.name : defaults.data;
-  const splits = typeof o.data === 'object' ? o.data : loadDataSource(source, o.dataOptions);
   let train = splits.train;
   if (o.trainOnTest ?? defaults.trainOnTest) {
     if (!splits.test) throw new Error('--train-on-test: the data source has no test split');
@@ -113,7 +118,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     return makeManifest(vae, {
       preset,
       labelNames,
-      dataset: describeData(source, train, validation, splits.test),
+      dataset: describeData(source, o.dataOptions ?? resumed?.manifest.dataset?.options, train, validation, splits.test),
       training: { epochs, epochsDone: last?.epoch ?? first, batchSize, seed, beta: vae.config.loss.beta, klWarmup, seconds: previousSeconds + (performance.now() - t0) / 1000 },
       metrics: { ...(last ? { train: pick(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
       diagnostics,
@@ -127,6 +132,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     seed,
     klWarmup,
     initialEpoch: first,
+    binarize: o.binarize,
     signal: o.signal,
     onBatch: o.onBatch,
     onEpoch: (log) => {

@@ -22,6 +22,11 @@ export interface FitOptions {
   klWarmup?: number;
   /** Epochs already done (resuming). */
   initialEpoch?: number;
+  /**
+   * Dynamic binarization: every step sees each pixel as 1 with probability equal to its
+   * intensity (the binarized MNIST of Burda et al.; suits Bernoulli decoders).
+   */
+  binarize?: boolean;
   /** Aborting stops training between two steps; the unfinished epoch is not reported. */
   signal?: AbortSignal;
   /** After every step. */
@@ -86,10 +91,13 @@ export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Prom
     const sum = { loss: 0, reconstruction: 0, kl: 0 };
     let seen = 0;
     let batch = 0;
+    const pixels = new Rng(seed * 7919 + epoch + 0x5eed);
     for (const b of batches(train, batchSize, { rng: new Rng(seed * 7919 + epoch) })) {
       if (opts.signal?.aborted) return { history, stopped: true };
       const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
-      const m = await vae.trainStep(b.x.subarray(0, b.count * per), undefined, labels);
+      const x = b.x.subarray(0, b.count * per);
+      if (opts.binarize) for (let i = 0; i < x.length; i++) x[i] = pixels.uniform() < x[i] ? 1 : 0; // the batch buffer is a copy
+      const m = await vae.trainStep(x, undefined, labels);
       if (!Number.isFinite(m.loss)) throw new Error(`fit: the loss became ${m.loss} at epoch ${epoch}, batch ${batch + 1}; try a smaller learning rate`);
       sum.loss += m.loss * b.count;
       sum.reconstruction += m.reconstruction * b.count;
