@@ -40,3 +40,4 @@ export { scatterSvg, sideBySideSvg, curvesSvg, PALETTE } from './viz/plots.js';
 export type { ScatterOptions, SideBySideOptions, Series, CurvesOptions } from './viz/plots.js';
 export { pca } from './viz/pca.js';
 export type { PcaOptions, PcaResult } from './viz/pca.js';
+export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
