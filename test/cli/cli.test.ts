@@ -4,7 +4,7 @@
  * architecture from JSON, and a folder of the user's own RGB images.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -141,4 +141,27 @@ test("a folder of the user's own RGB images: labels from sub-folders, the model'
   const s = vaekit('morph', out, '--from', 'red', '--to', 'blue', '--steps', '5');
   assert.equal(s.code, 0, s.err);
   assert.ok(isPng(join(out, 'morph-1-0.png')));
+});
+
+test('Ctrl-C during training stops after the current step and keeps the last complete epoch', async () => {
+  const out = join(dir, 'interrupted');
+  const child = spawn(process.execPath, [cli, 'train', '--preset', 'medium-dense', '--limit', '12000', '--epochs', '50', '--out', out], { cwd: dir });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/Epoch 2\/50/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopping after this step/);
+  assert.match(stdout, /stopped; .* holds epoch \d+ \(continue with --resume\)/);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.ok(m.training.epochsDone >= 2);
+  const resumed = vaekit('train', '--resume', '--out', out, '--epochs', String(m.training.epochsDone + 1));
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.out, new RegExp(`Epoch ${m.training.epochsDone + 1}/${m.training.epochsDone + 1}`));
 });

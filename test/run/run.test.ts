@@ -7,6 +7,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import ort from 'onnxruntime-node';
 import { loadMnist } from '../../src/data/index.js';
 import { loadRun } from '../../src/run/run.js';
 import { trainRun } from '../../src/run/train.js';
@@ -38,6 +39,15 @@ test('a run folder holds the two ONNX halves, manifest, checkpoint and log, and 
   const x = data.test.images.slice(0, 3 * 784);
   const z = new Float32Array(6);
   assert.deepEqual(await run.vae.encode(x, z), await r.vae.encode(x, z));
+  // Each half runs alone in plain onnxruntime-node, no vaekit code involved.
+  const enc = await ort.InferenceSession.create(join(out, 'encoder.onnx'));
+  const e = await enc.run({ x: new ort.Tensor('float32', x, [3, 28, 28, 1]), eps: new ort.Tensor('float32', z, [3, 2]) });
+  const want = await r.vae.encode(x, z);
+  (e.mean.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - want.mean[i]) < 1e-4));
+  const dec = await ort.InferenceSession.create(join(out, 'decoder.onnx'));
+  const img = await dec.run({ z: new ort.Tensor('float32', want.mean, [3, 2]) });
+  const wantImg = await r.vae.decode(want.mean);
+  (img.image.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - wantImg[i]) < 1e-4));
   assert.deepEqual(run.vae.getWeights(), r.vae.getWeights());
   await run.vae.dispose();
   await r.vae.dispose();
