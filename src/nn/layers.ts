@@ -185,39 +185,63 @@ export interface ConvLayerOptions {
   name?: string;
 }
 
-/** 2-D convolution, Keras kernel [kh, kw, in, out]; TensorFlow `same`/`valid` padding. */
-export class Conv2D extends Layer {
-  private kernel!: Weight;
-  private bias!: Weight;
-  private pads: number[] = [];
+/**
+ * What the two convolution layers share: Keras' constructor arguments and defaults (stride 1,
+ * `valid` padding, linear activation), the kernel and bias weights, and the spec.
+ */
+abstract class ConvLayer extends Layer {
+  protected kernel!: Weight;
+  protected bias!: Weight;
+  protected pads: number[] = [];
   readonly strides: number;
   readonly padding: 'same' | 'valid';
   readonly activation: Activation;
-  readonly kernelSize: number;
-  constructor(public filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
-    super(opts.name ?? 'conv2d');
-    this.kernelSize = kernelSize;
+  constructor(
+    readonly type: 'Conv2D' | 'Conv2DTranspose',
+    public filters: number,
+    readonly kernelSize: number,
+    opts: ConvLayerOptions,
+  ) {
+    super(opts.name ?? (type === 'Conv2D' ? 'conv2d' : 'conv2d_transpose'));
+    if (!Number.isInteger(filters) || filters < 1) throw new RangeError(`${type}: filters must be a positive integer, got ${filters}`);
+    if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new RangeError(`${type}: kernelSize must be a positive integer, got ${kernelSize}`);
     this.strides = opts.strides ?? 1;
-    this.padding = opts.padding ?? 'valid'; // Keras' default
-    this.activation = checkActivation(opts.activation ?? 'linear', 'Conv2D');
+    this.padding = opts.padding ?? 'valid';
+    this.activation = checkActivation(opts.activation ?? 'linear', type);
+  }
+  /**
+   * Creates kernel and bias. Keras' kernel is [k, k, a, b] ([.., in, out] for Conv2D,
+   * [.., out, in] for Conv2DTranspose); the graph keeps [b, a, k, k], the ONNX layout of each.
+   */
+  protected makeWeights(prefix: string, a: number, b: number): void {
+    const k = this.kernelSize;
+    const name = `${prefix}${this.name}/kernel`;
+    this.kernel = {
+      name,
+      tensor: param(name, [b, a, k, k]),
+      kerasShape: [k, k, a, b],
+      fromKeras: (d) => permute(d, [k, k, a, b], [3, 2, 0, 1]),
+      toKeras: (d) => permute(d, [b, a, k, k], [2, 3, 1, 0]),
+      init: (rng) => glorot(rng, [k, k, a, b], k * k * a, k * k * b),
+    };
+    this.bias = bias(`${prefix}${this.name}/bias`, this.filters);
+    this.weights = [this.kernel, this.bias];
+  }
+  toJSON(): LayerSpec {
+    return { type: this.type, filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, activation: this.activation, name: this.name };
+  }
+}
+
+/** 2-D convolution, Keras kernel [kh, kw, in, out]; TensorFlow `same`/`valid` padding. */
+export class Conv2D extends ConvLayer {
+  constructor(filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
+    super('Conv2D', filters, kernelSize, opts);
   }
   build(inShape: KerasShape, prefix: string): KerasShape {
     expectRank(`Conv2D '${this.name}'`, inShape, 3, '3-D (H, W, C)');
     const [h, w, cin] = inShape;
-    const k = this.kernelSize;
-    const s = this.strides;
-    const co = this.filters;
-    const name = `${prefix}${this.name}/kernel`;
-    this.kernel = {
-      name,
-      tensor: param(name, [co, cin, k, k]),
-      kerasShape: [k, k, cin, co],
-      fromKeras: (d) => permute(d, [k, k, cin, co], [3, 2, 0, 1]),
-      toKeras: (d) => permute(d, [co, cin, k, k], [2, 3, 1, 0]),
-      init: (rng) => glorot(rng, [k, k, cin, co], k * k * cin, k * k * co),
-    };
-    this.bias = bias(`${prefix}${this.name}/bias`, co);
-    this.weights = [this.kernel, this.bias];
+    const [k, s, co] = [this.kernelSize, this.strides, this.filters];
+    this.makeWeights(prefix, cin, co);
     if (this.padding === 'same') {
       const [t, b] = samePads(h, k, s);
       const [l, r] = samePads(w, k, s);
@@ -230,9 +254,6 @@ export class Conv2D extends Layer {
     if (oh < 1 || ow < 1) throw new RangeError(`Conv2D '${this.name}': input ${h}×${w} is smaller than kernel ${k}×${k}`);
     return (this.outputShape = [oh, ow, co]);
   }
-  toJSON(): LayerSpec {
-    return { type: 'Conv2D', filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, activation: this.activation, name: this.name };
-  }
   call(x: Tensor): Tensor {
     const y = op.conv(x, this.kernel.tensor, { strides: [this.strides, this.strides], pads: this.pads }, this.bias.tensor); // (N, Co, Ho, Wo)
     return activate(y, this.activation);
@@ -240,39 +261,16 @@ export class Conv2D extends Layer {
 }
 
 /** Transposed 2-D convolution, Keras kernel [kh, kw, out, in]; `same` gives size × stride. */
-export class Conv2DTranspose extends Layer {
-  private kernel!: Weight;
-  private bias!: Weight;
-  private pads: number[] = [];
+export class Conv2DTranspose extends ConvLayer {
   private outputPadding: number[] = [];
-  readonly strides: number;
-  readonly padding: 'same' | 'valid';
-  readonly activation: Activation;
-  readonly kernelSize: number;
-  constructor(public filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
-    super(opts.name ?? 'conv2d_transpose');
-    this.kernelSize = kernelSize;
-    this.strides = opts.strides ?? 1;
-    this.padding = opts.padding ?? 'valid';
-    this.activation = checkActivation(opts.activation ?? 'linear', 'Conv2DTranspose');
+  constructor(filters: number, kernelSize: number, opts: ConvLayerOptions = {}) {
+    super('Conv2DTranspose', filters, kernelSize, opts);
   }
   build(inShape: KerasShape, prefix: string): KerasShape {
     expectRank(`Conv2DTranspose '${this.name}'`, inShape, 3, '3-D (H, W, C)');
     const [h, w, cin] = inShape;
-    const k = this.kernelSize;
-    const s = this.strides;
-    const co = this.filters;
-    const name = `${prefix}${this.name}/kernel`;
-    this.kernel = {
-      name,
-      tensor: param(name, [cin, co, k, k]), // ONNX ConvTranspose layout
-      kerasShape: [k, k, co, cin],
-      fromKeras: (d) => permute(d, [k, k, co, cin], [3, 2, 0, 1]),
-      toKeras: (d) => permute(d, [cin, co, k, k], [2, 3, 1, 0]),
-      init: (rng) => glorot(rng, [k, k, co, cin], k * k * co, k * k * cin),
-    };
-    this.bias = bias(`${prefix}${this.name}/bias`, co);
-    this.weights = [this.kernel, this.bias];
+    const [k, s, co] = [this.kernelSize, this.strides, this.filters];
+    this.makeWeights(prefix, co, cin); // graph layout [in, out, k, k]: ONNX ConvTranspose's
     // `same`: the adjoint of a `same` conv from size·s down to size, so TF's padding of that conv.
     const [pt, pb] = this.padding === 'same' ? samePads(h * s, k, s) : [0, 0];
     const [pl, pr] = this.padding === 'same' ? samePads(w * s, k, s) : [0, 0];
@@ -281,9 +279,6 @@ export class Conv2DTranspose extends Layer {
     const ow = this.padding === 'same' ? w * s : (w - 1) * s + k;
     this.outputPadding = [oh - ((h - 1) * s + k - pt - pb), ow - ((w - 1) * s + k - pl - pr)];
     return (this.outputShape = [oh, ow, co]);
-  }
-  toJSON(): LayerSpec {
-    return { type: 'Conv2DTranspose', filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, activation: this.activation, name: this.name };
   }
   call(x: Tensor): Tensor {
     const k = this.kernelSize;

@@ -49,12 +49,27 @@ export interface AdamOptions {
   epsilon?: number; // 1e-7
 }
 
-/** Adam: m ← m + (g−m)(1−β1); v ← v + (g²−v)(1−β2); w ← w − lr·√(1−β2ᵗ)/(1−β1ᵗ)·m/(√v+ε). */
+/** Adam-family hyper-parameters with Keras' defaults, checked. */
+function adamConfig(name: string, o: AdamOptions) {
+  return {
+    lr: positive(`${name}: learningRate`, o.learningRate ?? 1e-3),
+    b1: unit(`${name}: beta1`, o.beta1 ?? 0.9),
+    b2: unit(`${name}: beta2`, o.beta2 ?? 0.999),
+    eps: positive(`${name}: epsilon`, o.epsilon ?? 1e-7),
+  };
+}
+
+/** The Adam family's moment estimates: m ← m + (g−m)(1−β1); v ← v + (g²−v)(1−β2). */
+function moments(g: Tensor, slots: Readonly<Record<string, Tensor>>, b1: number, b2: number): { m: Tensor; v: Tensor } {
+  return {
+    m: op.add(slots.m, op.mul(op.sub(g, slots.m), 1 - b1)),
+    v: op.add(slots.v, op.mul(op.sub(op.square(g), slots.v), 1 - b2)),
+  };
+}
+
+/** Adam: moments as above; w ← w − lr·√(1−β2ᵗ)/(1−β1ᵗ)·m/(√v+ε). */
 export function adam(o: AdamOptions = {}): Optimizer {
-  const lr = positive('adam: learningRate', o.learningRate ?? 1e-3);
-  const b1 = unit('adam: beta1', o.beta1 ?? 0.9);
-  const b2 = unit('adam: beta2', o.beta2 ?? 0.999);
-  const eps = positive('adam: epsilon', o.epsilon ?? 1e-7);
+  const { lr, b1, b2, eps } = adamConfig('adam', o);
   return {
     name: 'adam',
     slots: ['m', 'v'],
@@ -65,8 +80,7 @@ export function adam(o: AdamOptions = {}): Optimizer {
       return {
         globals: {},
         params: params.map(({ w, g, slots }) => {
-          const m = op.add(slots.m, op.mul(op.sub(g, slots.m), 1 - b1));
-          const v = op.add(slots.v, op.mul(op.sub(op.square(g), slots.v), 1 - b2));
+          const { m, v } = moments(g, slots, b1, b2);
           return { w: op.sub(w, op.div(op.mul(m, alpha), op.add(op.sqrt(v), eps))), slots: { m, v } };
         }),
       };
@@ -76,10 +90,7 @@ export function adam(o: AdamOptions = {}): Optimizer {
 
 /** Nadam (Keras 3): Adam with Nesterov momentum and the 0.96-decay momentum schedule. */
 export function nadam(o: AdamOptions = {}): Optimizer {
-  const lr = positive('nadam: learningRate', o.learningRate ?? 1e-3);
-  const b1 = unit('nadam: beta1', o.beta1 ?? 0.9);
-  const b2 = unit('nadam: beta2', o.beta2 ?? 0.999);
-  const eps = positive('nadam: epsilon', o.epsilon ?? 1e-7);
+  const { lr, b1, b2, eps } = adamConfig('nadam', o);
   return {
     name: 'nadam',
     slots: ['m', 'v'],
@@ -94,8 +105,7 @@ export function nadam(o: AdamOptions = {}): Optimizer {
       return {
         globals: { u_product: uProd },
         params: params.map(({ w, g, slots }) => {
-          const m = op.add(slots.m, op.mul(op.sub(g, slots.m), 1 - b1));
-          const v = op.add(slots.v, op.mul(op.sub(op.square(g), slots.v), 1 - b2));
+          const { m, v } = moments(g, slots, b1, b2);
           const mHat = op.add(op.div(op.mul(uT1, m), op.sub(1, uProd1)), op.div(op.mul(op.sub(1, uT), g), op.sub(1, uProd)));
           const vHat = op.div(v, op.sub(1, b2Power));
           return { w: op.sub(w, op.div(op.mul(mHat, lr), op.add(op.sqrt(vHat), eps))), slots: { m, v } };

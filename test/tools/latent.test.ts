@@ -1,7 +1,7 @@
 /**
  * The latent-space tools on real models: a medium-dense VAE (latent 2) trained briefly on an
  * MNIST slice, lecture-conv (latent 100) where PCA matters, geron-dense (latent 10) for
- * Géron's axis walk, a conditional keras-conv2d, and a stub LatentModel that records how it
+ * Géron's axis walk, a conditional keras-conv2d, and a recording LatentModel that notes how it
  * is called.
  */
 import assert from 'node:assert/strict';
@@ -202,9 +202,9 @@ test('classMeans: equal to a direct per-class average of z_mean, encoded in batc
   await assert.rejects(classMeans(vae, testSet, { batchSize: 0 }), /batchSize: expected an integer ≥ 1, got 0/);
 });
 
-test('classMeans never encodes more than batchSize images at once (stub model)', async () => {
+test('classMeans never encodes more than batchSize images at once (recording model)', async () => {
   const calls: number[] = [];
-  const stub: LatentModel = {
+  const recorder: LatentModel = {
     latentDim: 3,
     inputShape: [28, 28, 1],
     numClasses: null,
@@ -220,10 +220,10 @@ test('classMeans never encodes more than batchSize images at once (stub model)',
     },
   };
   const big = loadMnist('train', { limit: 1200 });
-  const cm = await classMeans(stub, big);
+  const cm = await classMeans(recorder, big);
   assert.deepEqual(calls, [500, 500, 200]);
   assert.equal(cm.counts.reduce((a, b) => a + b, 0), 1200);
-  const lp = await latentPoints(stub, big, { limit: 700, batchSize: 300 });
+  const lp = await latentPoints(recorder, big, { limit: 700, batchSize: 300 });
   assert.deepEqual(calls.slice(3), [300, 300, 100]);
   assert.equal(lp.method, 'pca');
   assert.equal(lp.points.length, 1400);
