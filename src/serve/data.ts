@@ -70,9 +70,10 @@ export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDat
   const nPoints = Math.min(ds.count, opts.points ?? 2000);
 
   // Encoder means of the map points (the same call latentPoints makes, kept whole for the PCA).
-  const ident = await latentPoints(vae, ds, { limit: nPoints });
+  const ident = L <= 2 ? await latentPoints(vae, ds, { limit: nPoints }) : null;
   const means = L <= 2 ? null : await encoderMeans(run, ds, nPoints);
-  const codes = L <= 2 ? ident.points : means!;
+  const codes = ident ? ident.points : means!;
+  const labels = ds.labels ? [...ds.labels.subarray(0, nPoints)] : null;
   const codeDim = L <= 2 ? 2 : L;
 
   // Statistics of the codes, per latent dimension.
@@ -99,8 +100,8 @@ export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDat
       ? { kind: 'axes', centre: new Array<number>(L).fill(0), directions, scales: new Array<number>(L).fill(1) }
       : { kind: 'axes', centre: round([...mean]), directions, scales: round([...std]) };
   }
-  if (L <= 2) {
-    map = { method: 'identity', points: round(ident.points, 4), labels: ident.labels ? [...ident.labels] : null, centre: new Array<number>(L).fill(0), axes: [] };
+  if (ident) {
+    map = { method: 'identity', points: round(ident.points, 4), labels, centre: new Array<number>(L).fill(0), axes: [] };
   } else {
     const p = pca(means!, L, { components: Math.min(L, L > MAX_SLIDERS ? MAX_SLIDERS : 2) });
     const comp = (k: number) => round([...p.components.subarray(k * L, (k + 1) * L)], 5);
@@ -110,7 +111,7 @@ export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDat
       xy[2 * i] = p.projected[i * k];
       xy[2 * i + 1] = p.projected[i * k + 1];
     }
-    map = { method: 'pca', points: round(xy, 4), labels: ident.labels ? [...ident.labels] : null, centre: round([...p.mean]), axes: [comp(0), comp(1)], explainedVariance: round(p.explainedVarianceRatio.slice(0, 2)) };
+    map = { method: 'pca', points: round(xy, 4), labels, centre: round([...p.mean]), axes: [comp(0), comp(1)], explainedVariance: round(p.explainedVarianceRatio.slice(0, 2)) };
     if (L > MAX_SLIDERS)
       sliders = {
         kind: 'pca',
