@@ -41,3 +41,7 @@ export type { ScatterOptions, SideBySideOptions, Series, CurvesOptions } from '.
 export { pca } from './viz/pca.js';
 export type { PcaOptions, PcaResult } from './viz/pca.js';
 export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
+export { startExplorer, contentType, ORT_PATH, ORT_FILES } from './serve/server.js';
+export type { Explorer, ExplorerOptions } from './serve/server.js';
+export { buildExplorerData, ensureExplorerData, explorerDataset, EXPLORER_FILE } from './serve/data.js';
+export type { ExplorerData, ExplorerDataOptions } from './serve/data.js';

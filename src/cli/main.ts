@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { serveCommand } from './serve.js';
 import { toolCommands } from './tools.js';
 import { trainCommand } from './train.js';
 
@@ -14,6 +15,7 @@ const program = new Command('vaekit')
   .exitOverride();
 trainCommand(program);
 toolCommands(program);
+serveCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -138,7 +138,8 @@ export function trainCommand(program: Command): void {
           const d = r.diagnostics;
           const top = d.klPerDim.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
           console.log(`latent: ${d.activeUnits} of ${d.klPerDim.length} units active (variance of the mean > 0.01); KL per dimension, largest: ${top.map(([k, v]) => `z${k} ${v.toFixed(2)}`).join(', ')}`);
-          if (d.collapsed && r.vae.variational) console.warn(`warning: posterior collapse — only ${d.activeUnits} of ${d.klPerDim.length} latent units carry information; try --kl-warmup or a smaller --beta`);
+          if (d.collapsed && r.vae.variational)
+            console.warn(`warning: posterior collapse in ${d.klPerDim.length - d.activeUnits} of ${d.klPerDim.length} latent units (their posterior is the prior: they carry no information); a smaller latent size loses nothing, and --kl-warmup or a smaller --beta can wake them`);
         }
         console.log(`wrote ${out}/ (encoder.onnx, decoder.onnx, manifest.json, checkpoint.bin, log.jsonl) in ${duration((performance.now() - started) / 1000)}`);
       } finally {

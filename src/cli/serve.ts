@@ -1,0 +1,38 @@
+/**
+ * `vaekit serve RUN`: the latent-space explorer. Checks the run folder, computes the page's data
+ * file once (RUN/explorer.json), then serves the page on 127.0.0.1 until Ctrl-C; the page
+ * decodes in the browser with onnxruntime-web, served from the installed package.
+ */
+import type { Command } from 'commander';
+import { loadDataSource } from '../data/source.js';
+import { startExplorer } from '../serve/server.js';
+import { int } from './util.js';
+
+/** Registers `serve` on the program. */
+export function serveCommand(program: Command): void {
+  program
+    .command('serve <run>')
+    .description('the latent-space explorer: a local page that generates, steers, maps, morphs and reconstructs, decoding in the browser')
+    .option('-p, --port <n>', 'port (0: any free port)', int('--port', 0, 65535), 8080)
+    .option('--host <address>', 'address to bind (0.0.0.0 lets other machines connect)', '127.0.0.1')
+    .option('-d, --data <source>', "data for the map, class means and test images (default: the run's data set, test split)")
+    .action(async (dir: string, f: { port: number; host: string; data?: string }) => {
+      let data;
+      if (f.data !== undefined) {
+        const { train, test } = loadDataSource(f.data);
+        data = test ?? train;
+      }
+      const explorer = await startExplorer(dir, { host: f.host, port: f.port, data, log: (line) => console.log(line) });
+      console.log(`vaekit explorer: ${explorer.url}`);
+      console.log('press Ctrl-C to stop');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          explorer.close().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
