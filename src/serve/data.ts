@@ -28,6 +28,8 @@ export interface ExplorerData {
   formatVersion: number;
   /** Name of the data set the means come from, e.g. `mnist/test`. */
   dataset: string;
+  /** 'run': the run's own data set; 'option': a data set the caller chose (recomputed on the next plain start). */
+  dataFrom: 'run' | 'option';
   latentDim: number;
   inputShape: [number, number, number];
   numClasses: number | null;
@@ -62,7 +64,7 @@ export interface ExplorerDataOptions {
 }
 
 /** Computes the explorer's data for a loaded run from a data set (the run's test split). */
-export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDataOptions = {}): Promise<ExplorerData> {
+export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDataOptions & { dataFrom?: 'run' | 'option' } = {}): Promise<ExplorerData> {
   const { vae, manifest } = run;
   if (ds.shape.join() !== vae.inputShape.join()) throw new Error(`explorer: ${ds.name} images are ${ds.shape.join('×')}, the run expects ${vae.inputShape.join('×')}`);
   if (vae.numClasses && !ds.labels) throw new Error(`explorer: the model is conditional but ${ds.name} has no labels`);
@@ -144,6 +146,7 @@ export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDat
     format: 'vaekit-explorer',
     formatVersion: EXPLORER_FORMAT_VERSION,
     dataset: ds.name,
+    dataFrom: opts.dataFrom ?? 'option',
     latentDim: L,
     inputShape: [...vae.inputShape],
     numClasses: vae.numClasses,
@@ -167,12 +170,15 @@ export function explorerDataset(manifest: Manifest, runDir: string): Dataset {
   try {
     splits = loadDataSource(source, manifest.dataset?.options);
   } catch (e) {
-    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer: ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer (name one with --data): ${(e as Error).message.split('\n')[0]}`);
   }
   return splits.test ?? splits.train;
 }
 
-/** True when RUN/explorer.json exists, is of this format, and is newer than the run's checkpoint and decoder. */
+/**
+ * True when RUN/explorer.json exists, is of this format, was computed from the run's own data,
+ * and is newer than the run's checkpoint and ONNX files.
+ */
 export function explorerDataIsFresh(runDir: string): boolean {
   const path = join(runDir, EXPLORER_FILE);
   if (!existsSync(path)) return false;
@@ -183,20 +189,20 @@ export function explorerDataIsFresh(runDir: string): boolean {
   }
   try {
     const d = JSON.parse(readFileSync(path, 'utf8')) as Partial<ExplorerData>;
-    return d.format === 'vaekit-explorer' && d.formatVersion === EXPLORER_FORMAT_VERSION;
+    return d.format === 'vaekit-explorer' && d.formatVersion === EXPLORER_FORMAT_VERSION && d.dataFrom === 'run';
   } catch {
     return false;
   }
 }
 
 /**
- * Writes RUN/explorer.json when it is missing, of an older format, or older than the run's
- * checkpoint. Returns true when it (re)wrote the file.
+ * Writes RUN/explorer.json when it is missing, of an older format, older than the run's
+ * checkpoint, or when `data` is given (always recomputed from it). Returns true when it wrote.
  */
-export async function ensureExplorerData(run: Run, opts: ExplorerDataOptions & { data?: Dataset; force?: boolean } = {}): Promise<boolean> {
-  if (!opts.force && explorerDataIsFresh(run.dir)) return false;
+export async function ensureExplorerData(run: Run, opts: ExplorerDataOptions & { data?: Dataset } = {}): Promise<boolean> {
+  if (!opts.data && explorerDataIsFresh(run.dir)) return false;
   const ds = opts.data ?? explorerDataset(run.manifest, run.dir);
-  const data = await buildExplorerData(run, ds, opts);
+  const data = await buildExplorerData(run, ds, { ...opts, dataFrom: opts.data ? 'option' : 'run' });
   writeFileAtomic(join(run.dir, EXPLORER_FILE), JSON.stringify(data));
   return true;
 }

@@ -31,7 +31,10 @@ export interface ExplorerOptions {
   host?: string;
   /** Port (default 8080; 0 picks any free port, see the returned url). */
   port?: number;
-  /** The data set for the map, class means and test images (default the run's own test split). */
+  /**
+   * The data set for the map, class means and test images (default the run's own test split,
+   * computed once into RUN/explorer.json; a data set given here is always recomputed).
+   */
   data?: Dataset;
   /** Called with progress lines (e.g. while computing RUN/explorer.json). */
   log?: (line: string) => void;
@@ -121,7 +124,7 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   const run = loadRun(runDir);
   try {
     const t0 = performance.now();
-    if (await ensureExplorerData(run, { data: opts.data, force: opts.data !== undefined }))
+    if (await ensureExplorerData(run, { data: opts.data }))
       opts.log?.(`wrote ${join(runDir, EXPLORER_FILE)} (test-set means, class means, test images) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     await run.vae.dispose();

@@ -11,9 +11,9 @@ import { trainRun } from '../../src/run/train.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Trains `preset` for `epochs` on the first `limit` MNIST training images into `out`. */
-export async function tinyRun(out: string, preset: PresetName, limit = 600, epochs = 1): Promise<string> {
-  const r = await trainRun({ out, preset, epochs, seed: 1, data: { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: 300 }) } });
+/** Trains `preset` for `epochs` on the first `limit` MNIST training images into `out` (batch size: the preset's). */
+export async function tinyRun(out: string, preset: PresetName, limit = 600, epochs = 1, batchSize?: number): Promise<string> {
+  const r = await trainRun({ out, preset, epochs, batchSize, seed: 1, validation: null, data: { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: 300 }) } });
   await r.vae.dispose();
   return out;
 }

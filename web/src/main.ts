@@ -8,6 +8,7 @@
 import { Rng } from '../../src/rng.js';
 import { lerp, slerp } from '../../src/tools/latent.js';
 import { classColor, decodeImages, drawGrid, drawImage, gridIndexAt, type GridGeometry } from './draw.js';
+import type { Latency, ReadyInfo, VaekitHook } from './hook.js';
 import { Model } from './model.js';
 import './style.css';
 
@@ -97,45 +98,6 @@ function fit(w: number, target: number): number {
 
 // ---- the page -------------------------------------------------------------------------------------
 
-/** What `decodeLatencyMs` measures. */
-export interface Latency {
-  /** Images per decoder call. */
-  n: number;
-  /** Median milliseconds per image (median call time / n). */
-  perImageMs: number;
-  /** Median milliseconds per call. */
-  medianCallMs: number;
-  /** Every timed call, in ms. */
-  callsMs: number[];
-}
-
-/** What `window.__vaekit.ready` resolves to. */
-export interface ReadyInfo {
-  latentDim: number;
-  numClasses: number | null;
-  /** Steer sliders on the page. */
-  sliders: number;
-  preset: string | null;
-}
-
-/** The test hook on `window.__vaekit`. */
-export interface VaekitHook {
-  /** Resolves once the model is loaded and every section has drawn (rejects on a load error). */
-  ready: Promise<ReadyInfo>;
-  /** Resolves when no decode is running or waiting. */
-  idle(): Promise<void>;
-  /** Times decoder calls of n random latent vectors (after one warm-up call). */
-  decodeLatencyMs(n?: number, runs?: number): Promise<Latency>;
-  /** Error messages shown on the page. */
-  errors: string[];
-}
-
-declare global {
-  interface Window {
-    __vaekit: VaekitHook;
-  }
-}
-
 async function main(): Promise<ReadyInfo> {
   const model = await Model.load('./');
   const { data, manifest } = model;
@@ -152,6 +114,7 @@ async function main(): Promise<ReadyInfo> {
 
   // Header: what the run is, and the label picker of conditional models.
   const kind = manifest.variational ? (K ? 'conditional VAE' : 'VAE') : 'autoencoder';
+  document.title = `vaekit explorer · ${manifest.preset ?? 'custom model'}`;
   $('run-info').textContent = [manifest.preset ?? 'custom model', kind, `latent ${L}`, data.dataset, `${shape.join('×')}`].join(' · ');
   let label = 0;
   const labelListeners: (() => void)[] = [];
