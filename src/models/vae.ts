@@ -45,6 +45,8 @@ export interface CreateOptions {
   seed?: number;
   /** ORT intra-op threads (default 2). */
   threads?: number;
+  /** Turns on ONNX Runtime's per-node profiler; each session writes `<prefix>_<date>.json` on `dispose()`. */
+  profilePrefix?: string;
 }
 
 /** A weight as exchanged with users: Keras layout and order. */
@@ -129,6 +131,7 @@ export class VAE implements LatentModel {
   private step = 0;
   private readonly rng: Rng;
   private readonly threads: number;
+  private readonly profilePrefix?: string;
   private readonly sessions = new Map<string, Promise<Compiled>>();
 
   /** Builds a model from a config; weights are initialized from `seed` as Keras would. */
@@ -140,6 +143,7 @@ export class VAE implements LatentModel {
     this.optimizer = makeOptimizer(config.optimizer);
     this.rng = new Rng(opts.seed ?? 0);
     this.threads = opts.threads ?? 2;
+    this.profilePrefix = opts.profilePrefix;
 
     this.numClasses = config.numClasses ?? null;
     this.variational = config.variational ?? true;
@@ -450,7 +454,7 @@ export class VAE implements LatentModel {
   private session(key: string, build: () => Uint8Array): Promise<Compiled> {
     let s = this.sessions.get(key);
     if (!s) {
-      s = compile(build(), { threads: this.threads });
+      s = compile(build(), { threads: this.threads, profilePrefix: this.profilePrefix });
       this.sessions.set(key, s);
     }
     return s;
@@ -460,7 +464,11 @@ export class VAE implements LatentModel {
   async dispose(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s).release();
+    for (const s of all) {
+      const session = await s;
+      session.endProfiling();
+      await session.release();
+    }
   }
 
   private weightFeeds(values: Float32Array[], prefix = ''): Record<string, Feed> {
