@@ -40,5 +40,6 @@ export function imageGrid(images: Float32Array, shape: readonly [number, number,
         png.data[dst + 3] = 255;
       }
   }
-  return PNG.sync.write(png);
+  // Grayscale images are written as 8-bit gray: a quarter of the bytes of RGBA.
+  return PNG.sync.write(png, c === 1 ? { colorType: 0, inputHasAlpha: true } : { colorType: 2, inputHasAlpha: true });
 }
