@@ -137,7 +137,8 @@ export function trainCommand(program: Command): void {
         if (r.diagnostics) {
           const d = r.diagnostics;
           const top = d.klPerDim.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
-          console.log(`latent: ${d.activeUnits} of ${d.klPerDim.length} units active (variance of the mean > 0.01); KL per dimension, largest: ${top.map(([k, v]) => `z${k} ${v.toFixed(2)}`).join(', ')}`);
+          const kl = r.vae.variational ? `; KL per dimension, largest: ${top.map(([k, v]) => `z${k} ${v.toFixed(2)}`).join(', ')}` : '';
+          console.log(`latent: ${d.activeUnits} of ${d.klPerDim.length} units active (variance of the mean > 0.01)${kl}`);
           if (d.collapsed && r.vae.variational)
             console.warn(`warning: posterior collapse in ${d.klPerDim.length - d.activeUnits} of ${d.klPerDim.length} latent units (their posterior is the prior: they carry no information); a smaller latent size loses nothing, and --kl-warmup or a smaller --beta can wake them`);
         }
