@@ -6,7 +6,7 @@ export { VAE } from './models/vae.js';
 export type { VAEConfig, CreateOptions, NamedWeight, StepMetrics, Encoding, TrainingState, LatentModel } from './models/vae.js';
 export { PRESETS } from './models/presets.js';
 export type { PresetName } from './models/presets.js';
-export { Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, Sequential, Layer, samePads } from './nn/layers.js';
+export { Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, Sequential, Layer } from './nn/layers.js';
 export type { Activation, ConvLayerOptions, KerasShape, Weight } from './nn/layers.js';
 export type { LossConfig } from './nn/losses.js';
 export { adam, nadam, rmsprop, sgd, makeOptimizer } from './optim/optimizers.js';
@@ -41,7 +41,5 @@ export type { ScatterOptions, SideBySideOptions, Series, CurvesOptions } from '.
 export { pca } from './viz/pca.js';
 export type { PcaOptions, PcaResult } from './viz/pca.js';
 export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
-export { startExplorer, contentType, ORT_PATH, ORT_FILES } from './serve/server.js';
+export { startExplorer } from './serve/server.js';
 export type { Explorer, ExplorerOptions } from './serve/server.js';
-export { buildExplorerData, ensureExplorerData, explorerDataset, EXPLORER_FILE } from './serve/data.js';
-export type { ExplorerData, ExplorerDataOptions } from './serve/data.js';

@@ -24,9 +24,9 @@ try {
     // Commander already printed its one-line message (and help, when asked for).
     process.exitCode = e.exitCode;
   } else {
-    const err = e as Error;
-    process.stderr.write(`vaekit: ${err.message.split('\n')[0]}\n`);
-    if (process.env.VAEKIT_DEBUG) process.stderr.write(`${err.stack}\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`vaekit: ${message.split('\n')[0]}\n`);
+    if (process.env.VAEKIT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     process.exitCode = 1;
   }
 }

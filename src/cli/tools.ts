@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/index.js';
-import { loadDataSource } from '../data/source.js';
+import { loadDataSource, sourceOf } from '../data/source.js';
 import { axisPng, arithmeticPng, compareLatentSvg, interpolationPng, latentSvg, manifoldPng, morphPng, reconstructionsPng, runReport, samplesByLabelPng, samplesPng } from '../run/figures.js';
 import { loadRun, saveRun, type Run } from '../run/run.js';
 import { classMeans, type InterpolationMethod } from '../tools/latent.js';
@@ -17,7 +17,7 @@ import { duration, int, intList, num, oneOf, UserError } from './util.js';
 
 /** The run's own test data (or training data when its source has no test split). */
 function testData(run: Run, source?: string, limit?: number): Dataset {
-  const src = source ?? run.manifest.dataset?.source ?? 'mnist';
+  const src = source ?? sourceOf(run.manifest.dataset?.source ?? 'mnist');
   const options = source === undefined ? run.manifest.dataset?.options : undefined;
   const { train, test } = loadDataSource(src, { ...options, limit: limit === undefined ? undefined : limit * 6 });
   const ds = test ?? train;
@@ -63,6 +63,8 @@ export function toolCommands(program: Command): void {
     .option('--binarize', 'score dynamically binarized images (as Burda et al.)')
     .action(async (dir: string, f: { data?: string; limit?: number; ll?: boolean; samples: number; binarize?: boolean }) =>
       withRun(dir, async (run) => {
+        if (f.ll && run.vae.config.loss.reconstruction !== 'bce')
+          throw new UserError(`--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`);
         const ds = testData(run, f.data, f.limit);
         const m = await evaluateDataset(run.vae, ds);
         console.log(`${ds.name} (${m.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
@@ -79,7 +81,7 @@ export function toolCommands(program: Command): void {
         if (tty) process.stderr.write('\n');
         console.log(`−log p(x) ≈ ${r.nats.toFixed(2)} ± ${r.stderr.toFixed(2)} nats (k = ${r.k}, ${r.count} images${f.binarize ? ', binarized' : ''}, ${duration(r.seconds)})`);
         if (f.data === undefined && f.limit === undefined) {
-          run.manifest.metrics.logLikelihood = { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count };
+          run.manifest.metrics.logLikelihood = { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count, binarized: f.binarize === true };
           saveRun(run.dir, run.vae, run.manifest);
         }
       }),

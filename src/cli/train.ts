@@ -43,9 +43,9 @@ interface TrainFlags {
   epochs?: number;
   batchSize?: number;
   limit?: number;
-  seed: number;
+  seed?: number;
   beta?: number;
-  klWarmup: number;
+  klWarmup?: number;
   validation?: number;
   trainOnTest?: boolean;
   resume?: boolean;
@@ -67,9 +67,9 @@ export function trainCommand(program: Command): void {
     .option('-e, --epochs <n>', "epochs (default: the preset's)", int('--epochs'))
     .option('-b, --batch-size <n>', "batch size (default: the preset's)", int('--batch-size'))
     .option('--limit <n>', 'use only the first n training images (test: n/6, at least 1,000)', int('--limit'))
-    .option('--seed <n>', 'seed for weights, noise and shuffling', int('--seed', 0), 1)
+    .option('--seed <n>', 'seed for weights, noise and shuffling (default 1)', int('--seed', 0))
     .option('--beta <b>', 'weight of the KL term (0: no latent loss)', num('--beta', 0))
-    .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs', int('--kl-warmup', 0), 0)
+    .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs (default 0)', int('--kl-warmup', 0))
     .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))
     .option('--train-on-test', 'also train on the test split (as keras.io does)')
     .option('--resume', 'continue the run in --out from its last complete epoch')
@@ -128,8 +128,8 @@ export function trainCommand(program: Command): void {
             console.log(epochLine(l));
           },
         });
-        if (r.stopped) {
-          console.log(`stopped; ${out} holds epoch ${r.history.at(-1)?.epoch ?? 0} (continue with --resume)`);
+        if (r.stopped || controller.signal.aborted) {
+          console.log(r.stopped ? `stopped; ${out} holds epoch ${r.history.at(-1)?.epoch ?? 0} (continue with --resume)` : `stopped after the last epoch; ${out} is complete`);
           process.exitCode = 130;
           return;
         }

@@ -27,6 +27,15 @@ export interface DataSplits {
   test: Dataset | null;
 }
 
+/**
+ * The source string that loads a data set again, from its name: `mnist/train` → `mnist`,
+ * `fashion-mnist/test` → `fashion-mnist`; other names are paths and stay as they are.
+ */
+export function sourceOf(name: string): string {
+  const m = /^(mnist|fashion-mnist)\/(train|test)/.exec(name);
+  return m ? m[1] : name.replace(/ \((train|test|validation) part\)$/, '').replace(/\/(train|test)$/, '');
+}
+
 /** Loads `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file. */
 export function loadDataSource(source: string, opts: DataSourceOptions = {}): DataSplits {
   const limit = opts.limit;

@@ -1,5 +1,5 @@
 /**
- * The seed systems of SPEC.md §1, layer for layer, and their variants. Each preset is a function
+ * The seed systems (the course material vaekit reproduces), layer for layer, and their variants. Each preset is a function
  * of the image shape (default 28×28×1, the seeds'), so the same architecture trains on the
  * user's own images, e.g. 32×32×3; every call gives fresh layer objects.
  */

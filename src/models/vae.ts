@@ -8,7 +8,7 @@
 import { grad } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { input, type Tensor } from '../graph/tensor.js';
-import { Dense, Sequential, toNchw, toNhwc, type KerasShape, type Layer, type Weight } from '../nn/layers.js';
+import { Dense, layerFromSpec, Sequential, toNchw, toNhwc, type KerasShape, type Layer, type Weight } from '../nn/layers.js';
 import { vaeObjective, type LossConfig } from '../nn/losses.js';
 import { toOnnx } from '../onnx/emit.js';
 import { makeOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizers.js';
@@ -32,6 +32,7 @@ export interface VAEConfig {
   optimizer: OptimizerSpec;
   /** Training schedule the seed used (read by `fit`). */
   epochs: number;
+  /** Batch size the seed used (read by `fit`). */
   batchSize: number;
   /** false: a plain autoencoder (one Dense head, z = its output, no KL term). Default true. */
   variational?: boolean;
@@ -109,13 +110,19 @@ interface Trace {
 
 /** A variational autoencoder whose training and inference run in ONNX Runtime. */
 export class VAE implements LatentModel {
+  /** The configuration the model was built from. */
   readonly config: VAEConfig;
+  /** Size of the latent space. */
   readonly latentDim: number;
+  /** Classes of a conditional model, else null. */
   readonly numClasses: number | null;
+  /** false for a plain autoencoder. */
   readonly variational: boolean;
   /** Weight of the KL term in the objective (β-VAE); fed to every step, so it can change (warm-up). */
   beta: number;
+  /** Keras shape of one image, [H, W, C]. */
   readonly inputShape: readonly [number, number, number];
+  /** The optimizer's in-graph update rule. */
   readonly optimizer: Optimizer;
   private readonly enc: Sequential;
   private readonly zMean: Dense;
@@ -150,7 +157,9 @@ export class VAE implements LatentModel {
     this.beta = config.loss.beta;
     const k = this.numClasses ?? 0;
 
-    this.enc = new Sequential(config.encoder);
+    // Fresh layer objects: building binds weights to a layer, and the caller's config may build
+    // more models (a preset function, a loop over seeds).
+    this.enc = new Sequential(config.encoder.map((l) => layerFromSpec(l.toJSON())));
     const features = this.enc.build(config.inputShape, 'encoder/');
     if (features.length !== 1) throw new RangeError(`VAE: the encoder must end in flat features (add a Flatten layer), got shape [${features.join(',')}]`);
     const headIn = [features[0] + k];
@@ -158,7 +167,7 @@ export class VAE implements LatentModel {
     this.zMean.build(headIn, 'encoder/');
     this.zLogVar = this.variational ? new Dense(config.latentDim, { name: 'z_log_var' }) : null;
     this.zLogVar?.build(headIn, 'encoder/');
-    this.dec = new Sequential(config.decoder);
+    this.dec = new Sequential(config.decoder.map((l) => layerFromSpec(l.toJSON())));
     const out = this.dec.build([config.latentDim + k], 'decoder/');
     const pixels = config.inputShape.reduce((a, b) => a * b, 1);
     const outSize = out.reduce((a, b) => a * b, 1);
@@ -171,7 +180,10 @@ export class VAE implements LatentModel {
     this.globals = this.optimizer.globals.map((g) => Float32Array.of(g.init));
   }
 
-  /** One of the seed systems (see SPEC.md §1): 'lecture-conv', 'geron-dense', 'keras-conv2d', 'medium-dense'. */
+  /**
+   * A preset: one of the seed systems ('lecture-conv', 'lecture-conv-2022', 'ae-2d', 'geron-dense',
+   * 'keras-conv2d', 'cvae', 'medium-dense'; see the README), for 28×28×1 images.
+   */
   static fromPreset(name: PresetName, opts: CreateOptions = {}): VAE {
     const make = PRESETS[name];
     if (!make) throw new RangeError(`VAE.fromPreset: unknown preset '${name}', expected one of ${Object.keys(PRESETS).join(', ')}`);
@@ -456,6 +468,7 @@ export class VAE implements LatentModel {
     if (!s) {
       s = compile(build(), { threads: this.threads, profilePrefix: this.profilePrefix });
       this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key)); // a failed compile is retried next time
     }
     return s;
   }
@@ -464,11 +477,13 @@ export class VAE implements LatentModel {
   async dispose(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) {
-      const session = await s;
-      session.endProfiling();
-      await session.release();
-    }
+    await Promise.allSettled(
+      all.map(async (s) => {
+        const session = await s;
+        session.endProfiling();
+        await session.release();
+      }),
+    );
   }
 
   private weightFeeds(values: Float32Array[], prefix = ''): Record<string, Feed> {

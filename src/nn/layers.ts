@@ -207,6 +207,8 @@ abstract class ConvLayer extends Layer {
     if (!Number.isInteger(kernelSize) || kernelSize < 1) throw new RangeError(`${type}: kernelSize must be a positive integer, got ${kernelSize}`);
     this.strides = opts.strides ?? 1;
     this.padding = opts.padding ?? 'valid';
+    if (!Number.isInteger(this.strides) || this.strides < 1) throw new RangeError(`${type}: strides must be a positive integer, got ${String(opts.strides)}`);
+    if (this.padding !== 'same' && this.padding !== 'valid') throw new RangeError(`${type}: padding must be 'same' or 'valid', got '${String(opts.padding)}'`);
     this.activation = checkActivation(opts.activation ?? 'linear', type);
   }
   /**
@@ -397,13 +399,13 @@ export class Sequential {
   /** Builds every layer for Keras input shape `inShape`, naming weights `prefix/layer/...`. */
   build(inShape: KerasShape, prefix: string): KerasShape {
     this.inputShape = inShape;
-    // Keras-style unique names: dense, dense_1, ...
-    const used = new Map<string, number>();
+    const used = new Set<string>();
     let shape = inShape;
     for (const l of this.layers) {
-      const k = used.get(l.name) ?? 0;
-      used.set(l.name, k + 1);
-      if (k > 0) l.name = `${l.name}_${k}`;
+      // Keras-style unique names: dense, dense_1, … never reusing one already taken.
+      const base = l.name;
+      for (let k = 1; used.has(l.name); k++) l.name = `${base}_${k}`;
+      used.add(l.name);
       shape = l.build(shape, prefix);
     }
     return (this.outputShape = shape);

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import type { Dataset } from '../data/index.js';
+import type { Dataset, ValidationSize } from '../data/index.js';
 import type { DataSourceOptions } from '../data/source.js';
 import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
 import { VAE, type StepMetrics } from '../models/vae.js';
@@ -40,8 +40,22 @@ export interface Manifest {
   /** Names of the labels (digits, clothing), when the data has labels. */
   labelNames: string[] | null;
   dataset: { name: string; source: string; options?: { size?: [number, number]; channels?: 1 | 3; labels?: string }; train: number; validation: number; test?: number } | null;
-  training: { epochs: number; epochsDone: number; batchSize: number; seed: number; beta: number; klWarmup: number; seconds: number };
-  metrics: { train?: StepMetrics; validation?: StepMetrics; test?: StepMetrics; logLikelihood?: { nats: number; stderr: number; k: number; count: number } };
+  /** Every option that shapes training, so that `--resume` continues the same run. */
+  training: {
+    epochs: number;
+    epochsDone: number;
+    batchSize: number;
+    seed: number;
+    beta: number;
+    klWarmup: number;
+    binarize?: boolean;
+    validation?: ValidationSize | null;
+    trainOnTest?: boolean;
+    /** Training images used, when limited. */
+    limit?: number;
+    seconds: number;
+  };
+  metrics: { train?: StepMetrics; validation?: StepMetrics; test?: StepMetrics; logLikelihood?: { nats: number; stderr: number; k: number; count: number; binarized?: boolean } };
   diagnostics?: LatentDiagnostics;
   files: { encoder: string; decoder: string; checkpoint: string; log: string };
 }

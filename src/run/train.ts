@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitValidation, type Dataset, type ValidationSize } from '../data/index.js';
-import { loadDataSource, type DataSourceOptions, type DataSplits } from '../data/source.js';
+import { loadDataSource, sourceOf, type DataSourceOptions, type DataSplits } from '../data/source.js';
 import { PRESETS, type PresetName } from '../models/presets.js';
 import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
@@ -69,48 +69,85 @@ export interface TrainRunResult {
   diagnostics?: LatentDiagnostics;
 }
 
-/** Trains a model into a run folder. */
+/**
+ * Trains a model into a run folder. Resuming takes every option the caller leaves out from the
+ * run's manifest (seed, schedule, data and its options, validation, warm-up, binarization), so
+ * that a resumed run ends with exactly the weights of an uninterrupted one; an option that
+ * contradicts the run is refused.
+ */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (!o.preset && !o.config && !o.resume) throw new TypeError('trainRun: give a preset or a config (or resume a run)');
   const t0 = performance.now();
-  const seed = o.seed ?? 1;
   let history: EpochLog[] = [];
   let first = 0;
   let preset: string | null = o.preset ?? null;
   let previousSeconds = 0;
   if (o.resume && !existsSync(join(o.out, RUN_FILES.checkpoint))) throw new Error(`--resume: ${o.out} holds no checkpoint to resume from`);
   const resumed = o.resume ? loadRun(o.out, { threads: o.threads }) : null;
-  if (resumed) {
+  const prev = resumed?.manifest.training;
+  if (resumed && prev) {
     if (o.preset && resumed.manifest.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${resumed.manifest.preset ?? 'a custom model'}, not ${o.preset}`);
+    if (o.config) throw new Error('--resume: the run folder fixes the architecture; give no config');
+    for (const [flag, given, was] of [['--seed', o.seed, prev.seed], ['--batch-size', o.batchSize, prev.batchSize], ['--kl-warmup', o.klWarmup, prev.klWarmup], ['--beta', o.beta, prev.beta]] as const)
+      if (given !== undefined && given !== was) throw new Error(`--resume: ${o.out} was trained with ${flag} ${was}, not ${given}`);
     history = resumed.history;
     first = resumed.epochsDone;
     preset = resumed.manifest.preset;
-    previousSeconds = resumed.manifest.training.seconds;
+    previousSeconds = prev.seconds;
   }
+  const seed = o.seed ?? prev?.seed ?? 1;
   const defaults = preset && preset in PRESET_TRAINING ? PRESET_TRAINING[preset as PresetName] : { data: 'mnist' };
-  const source = typeof o.data === 'string' ? o.data : typeof o.data === 'object' ? o.data.train.name : (resumed?.manifest.dataset?.source ?? defaults.data);
-  const splits = typeof o.data === 'object' ? o.data : loadDataSource(source, o.dataOptions ?? resumed?.manifest.dataset?.options);
+  const dataOptions: DataSourceOptions = { ...resumed?.manifest.dataset?.options, ...(prev?.limit !== undefined ? { limit: prev.limit } : {}), ...definedOnly(o.dataOptions ?? {}) };
+  const source = typeof o.data === 'string' ? o.data : typeof o.data === 'object' ? sourceOf(o.data.train.name) : (resumed?.manifest.dataset?.source ?? defaults.data);
+  const splits = typeof o.data === 'object' ? o.data : loadDataSource(source, dataOptions);
   let vae: VAE;
   if (resumed) vae = resumed.vae;
   else {
     // The architecture follows the data: a preset is built for the images' shape and classes.
-    const config = o.config ?? PRESETS[o.preset!](splits.train.shape);
+    const config: VAEConfig = { ...(o.config ?? PRESETS[o.preset!](splits.train.shape)) };
     if (config.numClasses && splits.train.labelNames) config.numClasses = splits.train.labelNames.length;
     if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
     vae = new VAE(config, { seed, threads: o.threads });
   }
+  try {
+    return await trainInto(o, { vae, splits, source, dataOptions, seed, preset, history, first, previousSeconds, t0, defaults, prev });
+  } catch (e) {
+    await vae.dispose();
+    throw e;
+  }
+}
+
+interface TrainState {
+  vae: VAE;
+  splits: DataSplits;
+  source: string;
+  dataOptions: DataSourceOptions;
+  seed: number;
+  preset: string | null;
+  history: EpochLog[];
+  first: number;
+  previousSeconds: number;
+  t0: number;
+  defaults: (typeof PRESET_TRAINING)[PresetName] | { data: string; validation?: undefined; trainOnTest?: undefined };
+  prev: Manifest['training'] | undefined;
+}
+
+async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunResult> {
+  const { vae, splits, source, dataOptions, seed, preset, history, first, previousSeconds, t0, defaults, prev } = st;
+  const trainOnTest = o.trainOnTest ?? prev?.trainOnTest ?? defaults.trainOnTest ?? false;
   let train = splits.train;
-  if (o.trainOnTest ?? defaults.trainOnTest) {
+  if (trainOnTest) {
     if (!splits.test) throw new Error('--train-on-test: the data source has no test split');
     train = concat(train, splits.test);
   }
   let validation: Dataset | null = null;
-  const valSize = o.validation === undefined ? defaults.validation : o.validation;
+  const valSize = o.validation !== undefined ? o.validation : prev ? (prev.validation ?? null) : (defaults.validation ?? null);
   if (valSize) ({ train, validation } = splitValidation(train, valSize));
 
-  const epochs = o.epochs ?? vae.config.epochs;
-  const batchSize = o.batchSize ?? vae.config.batchSize;
-  const klWarmup = o.klWarmup ?? 0;
+  const epochs = o.epochs ?? prev?.epochs ?? vae.config.epochs;
+  const batchSize = o.batchSize ?? prev?.batchSize ?? vae.config.batchSize;
+  const klWarmup = o.klWarmup ?? prev?.klWarmup ?? 0;
+  const binarize = o.binarize ?? prev?.binarize ?? false;
   mkdirSync(o.out, { recursive: true });
   const labelNames = splits.train.labelNames;
   const manifestFor = (extra: Partial<Manifest['metrics']>, diagnostics?: LatentDiagnostics) => {
@@ -118,8 +155,20 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     return makeManifest(vae, {
       preset,
       labelNames,
-      dataset: describeData(source, o.dataOptions ?? resumed?.manifest.dataset?.options, train, validation, splits.test),
-      training: { epochs, epochsDone: last?.epoch ?? first, batchSize, seed, beta: vae.config.loss.beta, klWarmup, seconds: previousSeconds + (performance.now() - t0) / 1000 },
+      dataset: describeData(source, dataOptions, train, validation, splits.test),
+      training: {
+        epochs,
+        epochsDone: last?.epoch ?? first,
+        batchSize,
+        seed,
+        beta: vae.config.loss.beta,
+        klWarmup,
+        binarize,
+        validation: valSize,
+        trainOnTest,
+        ...(dataOptions.limit !== undefined ? { limit: dataOptions.limit } : {}),
+        seconds: previousSeconds + (performance.now() - t0) / 1000,
+      },
       metrics: { ...(last ? { train: pick(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
       diagnostics,
     });
@@ -132,7 +181,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     seed,
     klWarmup,
     initialEpoch: first,
-    binarize: o.binarize,
+    binarize,
     signal: o.signal,
     onBatch: o.onBatch,
     onEpoch: (log) => {
@@ -151,6 +200,11 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const manifest = manifestFor(test ? { test } : {}, diagnostics);
   saveRun(o.out, vae, manifest);
   return { vae, manifest, history, stopped: false, test, diagnostics };
+}
+
+/** Drops undefined fields, so that they do not hide recorded ones when spread. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function pick(m: StepMetrics): StepMetrics {

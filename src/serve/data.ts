@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
-import { loadDataSource } from '../data/source.js';
+import { loadDataSource, sourceOf } from '../data/source.js';
 import { RUN_FILES, type Manifest, type Run } from '../run/run.js';
 import { classMeans, latentPoints } from '../tools/latent.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -162,10 +162,8 @@ export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDat
 
 /** The test split of the data a run was trained on (its training split when the source has none). */
 export function explorerDataset(manifest: Manifest, runDir: string): Dataset {
-  const src = manifest.dataset?.source ?? 'mnist';
-  // Runs trained on data passed in memory record the data set's name (`mnist/train`).
-  const m = /^(mnist|fashion-mnist)\/(train|test)$/.exec(src);
-  const source = m ? m[1] : src;
+  // Older runs trained on data passed in memory recorded the data set's name (`mnist/train`).
+  const source = sourceOf(manifest.dataset?.source ?? 'mnist');
   let splits;
   try {
     splits = loadDataSource(source, manifest.dataset?.options);

@@ -129,7 +129,7 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   } finally {
     await run.vae.dispose();
   }
-  const server = createServer((req, res) => handle(files, req, res));
+  const server = createServer((req, res) => handle(files, allowedHosts(host), req, res));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -140,6 +140,7 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
     });
     server.listen(port, host, () => resolve());
   });
+  server.on('error', (e) => opts.log?.(`explorer server error: ${e.message}`)); // after startup: report, keep serving
   const addr = server.address() as AddressInfo;
   const shown = addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closed: Promise<void> | null = null;
@@ -157,10 +158,20 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   };
 }
 
+/**
+ * Host names a request may name: the bound address and the loopback names. Refusing others
+ * stops a DNS-rebinding page (evil.example resolving to 127.0.0.1) from reading the run's files.
+ */
+function allowedHosts(host: string): Set<string> {
+  return new Set(['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host]);
+}
+
 /** Answers one request from the allow-list. */
-function handle(files: Map<string, string>, req: IncomingMessage, res: ServerResponse): void {
+function handle(files: Map<string, string>, hosts: Set<string>, req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
+  const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!hosts.has(hostName) && !(hosts.has('0.0.0.0') || hosts.has('[::]'))) return plain(res, 421, 'misdirected request');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, 'method not allowed');

@@ -81,7 +81,17 @@ export function readCheckpoint(path: string): Checkpoint {
   } catch {
     throw new Error(`${path}: corrupt checkpoint header`);
   }
-  if (header.format !== 'vaekit-checkpoint' || !Array.isArray(header.tensors)) throw new Error(`${path}: corrupt checkpoint header`);
+  const okShape = (t: Header['tensors'][number]) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every((d) => Number.isInteger(d) && d > 0) && (t.kind === 'weight' || t.kind === 'slot');
+  if (
+    header?.format !== 'vaekit-checkpoint' ||
+    !Array.isArray(header.tensors) ||
+    !header.tensors.every(okShape) ||
+    !Number.isInteger(header.step) ||
+    !Array.isArray(header.rng) ||
+    header.rng.length !== 5 ||
+    typeof header.meta?.epoch !== 'number'
+  )
+    throw new Error(`${path}: corrupt checkpoint header`);
   const floats = header.tensors.reduce((a, t) => a + t.shape.reduce((p, d) => p * d, 1), 0);
   const expected = 12 + len + 4 * floats;
   if (buf.length !== expected) throw new Error(`${path}: checkpoint should be ${expected} bytes, found ${buf.length} (truncated or damaged)`);

@@ -85,6 +85,7 @@ export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Prom
   const per = train.shape.reduce((a, b) => a * b, 1);
   const nBatches = Math.ceil(train.count / batchSize);
   const history: EpochLog[] = [];
+  try {
   for (let epoch = first + 1; epoch <= epochs; epoch++) {
     vae.beta = warmup > 0 ? targetBeta * Math.min(1, epoch / warmup) : targetBeta;
     const t0 = performance.now();
@@ -112,8 +113,10 @@ export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Prom
     history.push(log);
     await opts.onEpoch?.(log);
   }
-  vae.beta = targetBeta;
-  return { history, stopped: false };
+    return { history, stopped: false };
+  } finally {
+    vae.beta = targetBeta; // a warm-up value must not outlive training (stopped or failed too)
+  }
 }
 
 function pick(m: StepMetrics): StepMetrics {

@@ -3,9 +3,10 @@
  * fetched when the page opens — PNGs are embedded as base64 data URIs, SVG is inline, the CSS
  * is in the page — so the file can be mailed, archived or opened offline.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StepMetrics } from '../models/vae.js';
+import { writeFileAtomic } from '../util/files.js';
 import { VERSION } from '../version.js';
 
 /** A row of the metrics table. */
@@ -167,15 +168,8 @@ ${body.join('\n')}
  */
 export async function writeReport(path: string, data: ReportData): Promise<void> {
   const html = renderReport(data);
-  const tmp = `${path}.tmp`;
   await mkdir(dirname(path), { recursive: true });
-  try {
-    await writeFile(tmp, html, 'utf8');
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, html);
 }
 
 /** Inputs of {@link runMetrics}; each part is optional. */

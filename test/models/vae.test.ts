@@ -104,6 +104,19 @@ for (const preset of PRESET_NAMES) {
   });
 }
 
+test('one config builds several independent models', async () => {
+  const config = PRESETS['medium-dense']();
+  const a = new VAE(config, { seed: 1 });
+  const b = new VAE(config, { seed: 2 });
+  const x = batch(4);
+  const eps = new Float32Array(8);
+  const ea = await a.evaluate(x, eps);
+  const eb = await b.evaluate(x, eps);
+  assert.ok(Number.isFinite(ea.loss) && Number.isFinite(eb.loss) && ea.loss !== eb.loss);
+  await a.dispose();
+  await b.dispose();
+});
+
 test('bad arguments are refused with errors that name them', async () => {
   assert.throws(() => VAE.fromPreset('nope' as PresetName), { name: 'RangeError', message: /unknown preset 'nope'/ });
   const vae = VAE.fromPreset('medium-dense');

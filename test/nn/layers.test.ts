@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Conv2D, Conv2DTranspose, Dense, Flatten, MaxPooling2D, Reshape, Rng, UpSampling2D, VAE, samePads, type VAEConfig } from '../../src/index.js';
+import { Conv2D, Conv2DTranspose, Dense, Flatten, MaxPooling2D, Reshape, Rng, UpSampling2D, VAE, type VAEConfig } from '../../src/index.js';
+import { samePads } from '../../src/nn/layers.js';
 
 /** An NHWC image: values plus [H, W, C]. */
 interface Img {

@@ -64,6 +64,20 @@ test('the same seed gives the same run, and a resumed run equals an uninterrupte
   await resumed.vae.dispose();
 });
 
+test('a resumed run takes its seed, schedule, validation and batch size from the run folder', async () => {
+  const whole = await trainRun({ ...common, seed: 9, out: join(root, 'whole9'), epochs: 3 });
+  const out = join(root, 'parts9');
+  const controller = new AbortController();
+  await trainRun({ ...common, seed: 9, out, epochs: 3, signal: controller.signal, onEpoch: () => controller.abort() }).then((r) => r.vae.dispose());
+  assert.equal(loadRun(out).epochsDone, 1);
+  const resumed = await trainRun({ out, data, resume: true }); // nothing else given
+  assert.equal(resumed.history.length, 3);
+  assert.deepEqual(resumed.vae.getWeights(), whole.vae.getWeights());
+  await assert.rejects(trainRun({ out, data, resume: true, seed: 10 }), /--resume: .* was trained with --seed 9, not 10/);
+  await whole.vae.dispose();
+  await resumed.vae.dispose();
+});
+
 test('stopping mid-epoch keeps the last complete epoch on disk', async () => {
   const out = join(root, 'stopped');
   const controller = new AbortController();

@@ -28,10 +28,10 @@ export interface RawResponse {
 }
 
 /** One request with the path sent byte for byte as given. */
-export function raw(url: string, path: string, method = 'GET'): Promise<RawResponse> {
+export function raw(url: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method, agent: false }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -34,6 +34,13 @@ test('binds 127.0.0.1 by default; port 0 picks a free port and the url says whic
   assert.ok(ex.port > 0);
 });
 
+test('refuses requests addressed to another host name (DNS rebinding)', async () => {
+  const evil = await raw(ex.url, '/run/decoder.onnx', 'GET', { Host: `evil.example:${ex.port}` });
+  assert.equal(evil.status, 421);
+  const ok = await raw(ex.url, '/run/decoder.onnx', 'GET', { Host: `localhost:${ex.port}` });
+  assert.equal(ok.status, 200);
+});
+
 test('sends the page, its assets, the ORT wasm runtime and the run files with their content types', async () => {
   const page = await raw(ex.url, '/');
   assert.equal(page.status, 200);
