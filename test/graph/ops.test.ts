@@ -118,6 +118,24 @@ function convTransposeRef(x: Float32Array, xd: number[], w: Float32Array, wd: nu
   return out;
 }
 
+/** out[cb,ca,u,v] = Σ b[n,cb,i,j] · a[n,ca, i·s+u−p, j·s+v−p] for a 3×3 kernel (inputs a, b). */
+function kernelGradRef(v: Vals, d: Dims, s: number, p: number): number[] {
+  const [n, ca, ha, wa] = d[0];
+  const [, cb, hb, wb] = d[1];
+  return Array.from({ length: cb * ca * 9 }, (_, o) => {
+    const [q, c, u, t] = unravel(o, [cb, ca, 3, 3]);
+    let acc = 0;
+    for (let m = 0; m < n; m++)
+      for (let i = 0; i < hb; i++)
+        for (let j = 0; j < wb; j++) {
+          const y = i * s + u - p;
+          const x = j * s + t - p;
+          if (y >= 0 && y < ha && x >= 0 && x < wa) acc += v[1][ravel([m, q, i, j], d[1])] * v[0][ravel([m, c, y, x], d[0])];
+        }
+    return acc;
+  });
+}
+
 function poolRef(x: Float32Array, xd: number[], k: number[], s: number[], average = false): number[] {
   const [n, c, h, w] = xd;
   const oh = Math.floor((h - k[0]) / s[0]) + 1;
@@ -250,22 +268,7 @@ const rows: Row[] = [
     inputs: [{ shape: ['N', 3, 5, 5] }, { shape: ['N', 2, 3, 3] }],
     build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [2, 2], pads: [1, 1, 1, 1], kernel: [3, 3] }),
     shape: [2, 3, 3, 3],
-    reference: (v, d) => {
-      const [n, ca, ha, wa] = d[0];
-      const [, cb, hb, wb] = d[1];
-      return Array.from({ length: cb * ca * 9 }, (_, o) => {
-        const [q, c, u, t] = unravel(o, [cb, ca, 3, 3]);
-        let acc = 0;
-        for (let m = 0; m < n; m++)
-          for (let i = 0; i < hb; i++)
-            for (let j = 0; j < wb; j++) {
-              const y = i * 2 + u - 1;
-              const x = j * 2 + t - 1;
-              if (y >= 0 && y < ha && x >= 0 && x < wa) acc += v[1][ravel([m, q, i, j], d[1])] * v[0][ravel([m, c, y, x], d[0])];
-            }
-        return acc;
-      });
-    },
+    reference: (v, d) => kernelGradRef(v, d, 2, 1),
     grad: false,
   },
   {
@@ -273,22 +276,7 @@ const rows: Row[] = [
     inputs: [{ shape: ['N', 3, 4, 5] }, { shape: ['N', 2, 4, 5] }],
     build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [1, 1, 1, 1], kernel: [3, 3] }),
     shape: [2, 3, 3, 3],
-    reference: (v, d) => {
-      const [n, ca, ha, wa] = d[0];
-      const [, cb, hb, wb] = d[1];
-      return Array.from({ length: cb * ca * 9 }, (_, o) => {
-        const [q, c, u, t] = unravel(o, [cb, ca, 3, 3]);
-        let acc = 0;
-        for (let m = 0; m < n; m++)
-          for (let i = 0; i < hb; i++)
-            for (let j = 0; j < wb; j++) {
-              const y = i + u - 1;
-              const x = j + t - 1;
-              if (y >= 0 && y < ha && x >= 0 && x < wa) acc += v[1][ravel([m, q, i, j], d[1])] * v[0][ravel([m, c, y, x], d[0])];
-            }
-        return acc;
-      });
-    },
+    reference: (v, d) => kernelGradRef(v, d, 1, 1),
     grad: false,
   },
   {
