@@ -93,7 +93,19 @@ class TfSamePad(nn.Module):
         return F.pad(x, (0, 1, 0, 1))
 
 
-class LectureConv(nn.Module):
+class SeedVAE(nn.Module):
+    """Encoder body + mean/log-variance heads + decoder; subclasses give the layers and objective."""
+
+    def encoder_modules(self):
+        return [self.enc, self.mean, self.logvar]
+
+    def loss(self, x, eps):
+        h = self.enc(x)
+        m, lv = self.mean(h), self.logvar(h)
+        return self.objective(x, self.dec(sample(m, lv, eps)), m, lv)
+
+
+class LectureConv(SeedVAE):
     latent = 100
 
     def __init__(self):
@@ -113,18 +125,12 @@ class LectureConv(nn.Module):
             nn.ConvTranspose2d(16, 1, 3, padding=1), nn.Sigmoid(),
         )
 
-    def encoder_modules(self):
-        return [self.enc, self.mean, self.logvar]
-
-    def loss(self, x, eps):
-        h = self.enc(x)
-        m, lv = self.mean(h), self.logvar(h)
-        xh = self.dec(sample(m, lv, eps))
+    def objective(self, x, xh, m, lv):
         r = torch.sum((x - xh).pow(2), dim=(1, 2, 3))  # 784 * mean squared error
         return torch.mean(r + kl_per_image(m, lv))
 
 
-class GeronDense(nn.Module):
+class GeronDense(SeedVAE):
     latent = 10
 
     def __init__(self):
@@ -140,19 +146,13 @@ class GeronDense(nn.Module):
             nn.Unflatten(1, (1, 28, 28)),
         )
 
-    def encoder_modules(self):
-        return [self.enc, self.mean, self.logvar]
-
-    def loss(self, x, eps):
-        h = self.enc(x)
-        m, lv = self.mean(h), self.logvar(h)
-        xh = self.dec(sample(m, lv, eps))
+    def objective(self, x, xh, m, lv):
         sse = torch.sum((x - xh).pow(2), dim=(1, 2, 3))
         # Keras "mse" + latent_loss/784, i.e. (SSE + KL)/784, averaged over the batch.
         return torch.mean(sse + kl_per_image(m, lv)) / 784.0
 
 
-class KerasConv2d(nn.Module):
+class KerasConv2d(SeedVAE):
     latent = 2
 
     def __init__(self):
@@ -172,18 +172,12 @@ class KerasConv2d(nn.Module):
             nn.ConvTranspose2d(32, 1, 3, padding=1), nn.Sigmoid(),
         )
 
-    def encoder_modules(self):
-        return [self.enc, self.mean, self.logvar]
-
-    def loss(self, x, eps):
-        h = self.enc(x)
-        m, lv = self.mean(h), self.logvar(h)
-        xh = self.dec(sample(m, lv, eps))
+    def objective(self, x, xh, m, lv):
         bce = torch.sum(F.binary_cross_entropy(xh, x, reduction="none"), dim=(1, 2, 3))
         return torch.mean(bce) + torch.mean(kl_per_image(m, lv))
 
 
-class MediumDense(nn.Module):
+class MediumDense(SeedVAE):
     latent = 2
 
     def __init__(self):
@@ -196,13 +190,7 @@ class MediumDense(nn.Module):
             nn.Unflatten(1, (1, 28, 28)),
         )
 
-    def encoder_modules(self):
-        return [self.enc, self.mean, self.logvar]
-
-    def loss(self, x, eps):
-        h = self.enc(x)
-        m, lv = self.mean(h), self.logvar(h)
-        xh = self.dec(sample(m, lv, eps))
+    def objective(self, x, xh, m, lv):
         r = torch.mean(784.0 * torch.mean((x - xh).pow(2), dim=(1, 2, 3)))
         # The article's reduction: KL averaged over batch *and* latent dims (not summed over dims).
         kl = -0.5 * torch.mean(1 + lv - m.pow(2) - lv.exp())
