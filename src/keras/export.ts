@@ -1,0 +1,185 @@
+/**
+ * vaekit models out to Keras: `exportKeras` writes the encoder and the decoder as Keras 3
+ * `.keras` files that `keras.models.load_model` opens with no custom objects and no unsafe
+ * deserialization. The sampling step is built from Keras's own layers with the noise as a
+ * second input, exactly vaekit's encoder.onnx interface:
+ *
+ *   encoder([x, eps]) → [z_mean, z_log_var, z],   z = z_mean + exp(0.5 · z_log_var) · eps
+ *                       (Rescaling(0.5) → Activation('exponential') → Multiply with eps → Add)
+ *   decoder(z) → image
+ *
+ * `importKeras` recognises that structure, so export → import is exact.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NamedWeight, VAE } from '../models/vae.js';
+import { layerFromSpec, Sequential, type KerasShape, type Layer } from '../nn/layers.js';
+import { loadRun } from '../run/run.js';
+import { writeFileAtomic } from '../util/files.js';
+import { writeKerasFile, type KerasObject, type LayerToWrite } from './files.js';
+
+/** The Keras version whose `.keras` format vaekit writes (and checks against, bench/keras/check_export.py). */
+export const KERAS_FORMAT_VERSION = '3.15.1';
+
+/** A symbolic tensor of the Keras graph being written: the layer that made it and its shape (no batch). */
+interface Sym {
+  layer: string;
+  shape: KerasShape;
+}
+
+/** Builds the layer list of a Keras Functional config, one call at a time. */
+class FunctionalWriter {
+  readonly layers: LayerToWrite[] = [];
+  private readonly used = new Set<string>();
+
+  /** A name not taken yet: `base`, `base_1`, … (Keras needs unique layer names). */
+  unique(base: string): string {
+    let name = base;
+    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+
+  input(name: string, shape: KerasShape): Sym {
+    const n = this.unique(name);
+    this.layers.push({
+      object: { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, ...shape], dtype: 'float32', sparse: false, name: n }, registered_name: null, name: n, inbound_nodes: [] },
+      weights: [],
+    });
+    return { layer: n, shape };
+  }
+
+  /** Calls a layer on one tensor, or (merge layers) on a list of them. */
+  call(className: string, name: string, config: Record<string, unknown>, inputs: Sym | Sym[], outShape: KerasShape, weights: NamedWeight[] = []): Sym {
+    const n = this.unique(name);
+    const t = (s: Sym) => ({ class_name: '__keras_tensor__', config: { shape: [null, ...s.shape], dtype: 'float32', keras_history: [s.layer, 0, 0] } });
+    const args = Array.isArray(inputs) ? [inputs.map(t)] : [t(inputs)];
+    this.layers.push({
+      object: { module: 'keras.layers', class_name: className, config: { name: n, trainable: true, dtype: 'float32', ...config }, registered_name: null, name: n, inbound_nodes: [{ args, kwargs: {} }] },
+      weights: weights.map((w) => ({ shape: w.shape, data: w.data })),
+    });
+    return { layer: n, shape: outShape };
+  }
+
+  /** Applies built vaekit layers in order, each with its weights. */
+  chain(x: Sym, layers: readonly Layer[], weightsOf: (l: Layer) => NamedWeight[]): Sym {
+    for (const l of layers) {
+      const spec = l.toJSON();
+      const [cls, cfg] = kerasConfig(spec);
+      x = this.call(cls, l.name, cfg, x, l.outputShape, weightsOf(l));
+    }
+    return x;
+  }
+
+  model(name: string, inputs: Sym[], outputs: Sym[]): KerasObject {
+    const ends = (ss: Sym[]) => ss.map((s) => [s.layer, 0, 0]);
+    return {
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      config: { name, trainable: true, layers: this.layers.map((l) => l.object), input_layers: ends(inputs), output_layers: ends(outputs) },
+      registered_name: 'Functional',
+      build_config: { input_shape: null },
+    };
+  }
+}
+
+/** A vaekit layer spec as a Keras 3 class name and config. */
+function kerasConfig(s: ReturnType<Layer['toJSON']>): [string, Record<string, unknown>] {
+  switch (s.type) {
+    case 'Dense':
+      return ['Dense', { units: s.units, activation: s.activation, use_bias: s.useBias }];
+    case 'Conv2D':
+    case 'Conv2DTranspose':
+      return [
+        s.type,
+        {
+          filters: s.filters,
+          kernel_size: [s.kernelSize, s.kernelSize],
+          strides: [s.strides, s.strides],
+          padding: s.padding,
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: s.activation,
+          use_bias: true,
+          ...(s.type === 'Conv2D' ? { groups: 1 } : { output_padding: null }),
+        },
+      ];
+    case 'MaxPooling2D':
+      return ['MaxPooling2D', { pool_size: [s.pool, s.pool], strides: [s.strides, s.strides], padding: 'valid', data_format: 'channels_last' }];
+    case 'UpSampling2D':
+      return ['UpSampling2D', { size: [s.factor, s.factor], data_format: 'channels_last', interpolation: 'nearest' }];
+    case 'Flatten':
+      return ['Flatten', { data_format: 'channels_last' }];
+    case 'Reshape':
+      return ['Reshape', { target_shape: [...s.target] }];
+  }
+}
+
+/** The two `.keras` files of a model. */
+export interface KerasExport {
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+}
+
+/**
+ * The model as two Keras 3 `.keras` files (bytes): the encoder takes `[x, eps]` and gives
+ * `[z_mean, z_log_var, z]` (a plain autoencoder: `x` → `z`), the decoder takes z and gives the
+ * image, with vaekit's current weights. Conditional models cannot be exported (one line says so).
+ */
+export async function exportKeras(vae: VAE): Promise<KerasExport> {
+  if (vae.numClasses) throw new RangeError(`exportKeras: conditional models (${vae.numClasses} classes) cannot be exported to Keras yet; unconditional ones can`);
+  const all = vae.getWeights();
+  // Build fresh copies of the layers, as the VAE does, for their final names and output shapes.
+  const enc = new Sequential(vae.config.encoder.map((l) => layerFromSpec(l.toJSON())));
+  const features = enc.build(vae.inputShape, 'encoder/');
+  const dec = new Sequential(vae.config.decoder.map((l) => layerFromSpec(l.toJSON())));
+  dec.build([vae.latentDim], 'decoder/');
+  const weightsOf = (prefix: string) => (l: { name: string }) => all.filter((w) => w.name.startsWith(`${prefix}${l.name}/`));
+
+  const e = new FunctionalWriter();
+  const x = e.input('x', vae.inputShape);
+  const eps = vae.variational ? e.input('eps', [vae.latentDim]) : null;
+  const h = e.chain(x, enc.layers, weightsOf('encoder/'));
+  const L = [vae.latentDim];
+  const head = (name: string) => e.call('Dense', name, { units: vae.latentDim, activation: 'linear', use_bias: true }, h, L, weightsOf('encoder/')({ name }));
+  let encoder: KerasObject;
+  if (eps) {
+    const mean = head('z_mean');
+    const logVar = head('z_log_var');
+    const half = e.call('Rescaling', 'half_log_var', { scale: 0.5, offset: 0.0 }, logVar, L);
+    const std = e.call('Activation', 'std', { activation: 'exponential' }, half, L);
+    const noise = e.call('Multiply', 'scaled_eps', {}, [std, eps], L);
+    const z = e.call('Add', 'z', {}, [mean, noise], L);
+    encoder = e.model('encoder', [x, eps], [mean, logVar, z]);
+  } else {
+    encoder = e.model('encoder', [x], [head('z')]);
+  }
+  if (features.length !== 1) throw new RangeError(`exportKeras: the encoder body must end flat, got [${features.join(',')}]`);
+
+  const d = new FunctionalWriter();
+  const z = d.input('z', L);
+  const image = d.chain(z, dec.layers, weightsOf('decoder/'));
+  const decoder = d.model('decoder', [z], [image]);
+  // Every weight lands in exactly one Keras layer (a mismatch would be a bug here, not bad input).
+  const written = [...e.layers, ...d.layers].reduce((a, l) => a + l.weights.length, 0);
+  if (written !== all.length) throw new Error(`exportKeras: wrote ${written} of the model's ${all.length} weights`);
+  return { encoder: await writeKerasFile(encoder, e.layers, KERAS_FORMAT_VERSION), decoder: await writeKerasFile(decoder, d.layers, KERAS_FORMAT_VERSION) };
+}
+
+/** File names `exportKerasRun` writes. */
+export const KERAS_FILES = { encoder: 'encoder.keras', decoder: 'decoder.keras' } as const;
+
+/** Exports a run folder's model into `out` (created if needed) as encoder.keras and decoder.keras. */
+export async function exportKerasRun(run: string, out: string): Promise<{ encoder: string; decoder: string }> {
+  const { vae } = loadRun(run);
+  try {
+    const files = await exportKeras(vae);
+    if (!existsSync(out)) mkdirSync(out, { recursive: true });
+    const paths = { encoder: join(out, KERAS_FILES.encoder), decoder: join(out, KERAS_FILES.decoder) };
+    writeFileAtomic(paths.encoder, files.encoder);
+    writeFileAtomic(paths.decoder, files.decoder);
+    return paths;
+  } finally {
+    await vae.dispose();
+  }
+}
