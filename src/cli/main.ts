@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { kerasCommands } from './keras.js';
 import { serveCommand } from './serve.js';
 import { toolCommands } from './tools.js';
 import { trainCommand } from './train.js';
@@ -16,6 +17,7 @@ const program = new Command('vaekit')
 trainCommand(program);
 toolCommands(program);
 serveCommand(program);
+kerasCommands(program);
 
 try {
   await program.parseAsync(process.argv);

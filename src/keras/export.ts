@@ -29,8 +29,11 @@ interface Sym {
 
 /** Builds the layer list of a Keras Functional config, one call at a time. */
 class FunctionalWriter {
-  readonly layers: LayerToWrite[] = [];
+  private readonly written: LayerToWrite[] = [];
+  private readonly parents = new Map<string, string[]>();
   private readonly used = new Set<string>();
+  /** The layers in Keras's order (set by `model`). */
+  layers: LayerToWrite[] = [];
 
   /** A name not taken yet: `base`, `base_1`, … (Keras needs unique layer names). */
   unique(base: string): string {
@@ -42,7 +45,8 @@ class FunctionalWriter {
 
   input(name: string, shape: KerasShape): Sym {
     const n = this.unique(name);
-    this.layers.push({
+    this.parents.set(n, []);
+    this.written.push({
       object: { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, ...shape], dtype: 'float32', sparse: false, name: n }, registered_name: null, name: n, inbound_nodes: [] },
       weights: [],
     });
@@ -54,7 +58,8 @@ class FunctionalWriter {
     const n = this.unique(name);
     const t = (s: Sym) => ({ class_name: '__keras_tensor__', config: { shape: [null, ...s.shape], dtype: 'float32', keras_history: [s.layer, 0, 0] } });
     const args = Array.isArray(inputs) ? [inputs.map(t)] : [t(inputs)];
-    this.layers.push({
+    this.parents.set(n, (Array.isArray(inputs) ? inputs : [inputs]).map((s) => s.layer));
+    this.written.push({
       object: { module: 'keras.layers', class_name: className, config: { name: n, trainable: true, dtype: 'float32', ...config }, registered_name: null, name: n, inbound_nodes: [{ args, kwargs: {} }] },
       weights: weights.map((w) => ({ shape: w.shape, data: w.data })),
     });
@@ -71,8 +76,38 @@ class FunctionalWriter {
     return x;
   }
 
+  /**
+   * Keras's own order of a Functional model's layers (keras/src/ops/function.py `map_graph`):
+   * by decreasing depth (distance to the outputs), ties by first visit of a depth-first walk
+   * from the outputs. model.weights.h5 files each layer under its class name numbered in this
+   * order, so the config must list the layers in it for Keras to load the weights into the
+   * right ones.
+   */
+  private kerasOrder(outputs: Sym[]): LayerToWrite[] {
+    const visit = new Map<string, number>();
+    const postorder: string[] = [];
+    const walk = (n: string) => {
+      if (visit.has(n)) return;
+      visit.set(n, visit.size);
+      for (const p of this.parents.get(n)!) walk(p);
+      postorder.push(n);
+    };
+    outputs.forEach((o) => walk(o.layer));
+    const depth = new Map<string, number>();
+    for (const n of [...postorder].reverse()) {
+      const d = depth.get(n) ?? 0;
+      depth.set(n, d);
+      for (const p of this.parents.get(n)!) depth.set(p, Math.max(depth.get(p) ?? 0, d + 1));
+    }
+    const byName = new Map(this.written.map((l) => [l.object.name!, l]));
+    return [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)! || visit.get(a)! - visit.get(b)!).map((n) => byName.get(n)!);
+  }
+
   model(name: string, inputs: Sym[], outputs: Sym[]): KerasObject {
-    const ends = (ss: Sym[]) => ss.map((s) => [s.layer, 0, 0]);
+    this.layers = this.kerasOrder(outputs);
+    if (this.layers.length !== this.written.length) throw new Error('exportKeras: a layer is not connected to the outputs');
+    // One input or output is written bare, as Keras does; a list would make Keras expect a list.
+    const ends = (ss: Sym[]) => (ss.length === 1 ? [ss[0].layer, 0, 0] : ss.map((s) => [s.layer, 0, 0]));
     return {
       module: 'keras.src.models.functional',
       class_name: 'Functional',
