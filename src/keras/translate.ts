@@ -406,7 +406,7 @@ export function translateKeras(enc: KerasFile, dec: KerasFile, names: { encoder:
   for (const n of dg.nodes.values()) if (!known.has(n.name)) layerFail(names.decoder, n, 'is not on the path from z to the image');
   const zShape = shapeOf(d.input.cfg);
   if (!zShape || zShape.length !== 1 || zShape[0] !== latentDim)
-    fail(names.decoder, `takes z of shape [${zShape?.join(', ') ?? '?'}], the encoder gives ${latentDim} latent dimensions (a conditional decoder cannot be imported)`);
+    fail(names.decoder, `takes z of shape [${zShape?.join(', ') ?? '?'}], but the encoder gives ${latentDim} latent dimensions: not the decoder of this encoder${zShape?.length === 1 && zShape[0] > latentDim ? ' (conditional decoders, which also take a label, cannot be imported)' : ''}`);
 
   const body = translateChain(chain, names.encoder, enc.weights);
   const decoder = translateChain(d.chain, names.decoder, dec.weights);
