@@ -10,7 +10,7 @@ import { loadDataSource, type DataSourceOptions, type DataSplits } from '../data
 import type { VAEConfig } from '../models/vae.js';
 import { VAE } from '../models/vae.js';
 import { layerFromSpec } from '../nn/layers.js';
-import { describeData, makeManifest, saveCheckpointTo, saveRun, writeLog, type Manifest } from '../run/run.js';
+import { describeData, makeManifest, saveCheckpointTo, saveRun, writeLog, type Manifest, type ModelSource } from '../run/run.js';
 import { readKerasFile } from './files.js';
 import { translateKeras, type KerasTranslation } from './translate.js';
 
@@ -39,9 +39,7 @@ export interface ImportKerasOptions {
 }
 
 /** The manifest of an imported run: a normal one, plus the Keras files it came from. */
-export type ImportedManifest = Manifest & {
-  source: { kind: 'keras'; encoder: { file: string; format: 'keras' | 'h5' }; decoder: { file: string; format: 'keras' | 'h5' }; sampling: string; kerasInputShape: number[] };
-};
+export type ImportedManifest = Manifest & { source: ModelSource };
 
 /** A model read from Keras files, with what the translation found. */
 export interface KerasImport {
@@ -117,8 +115,8 @@ export async function importKerasRun(o: ImportKerasRunOptions): Promise<{ vae: V
   };
   const bytes = [read(o.encoder), read(o.decoder)];
   if (existsSync(o.out) && readdirSync(o.out).length) throw new RangeError(`${o.out}: already exists and is not empty; choose a new run folder`);
-  const source = o.data ?? 'mnist';
-  const splits: DataSplits = loadDataSource(source, o.dataOptions ?? {});
+  const data = o.data ?? 'mnist';
+  const splits: DataSplits = loadDataSource(data, o.dataOptions ?? {});
   const { vae, translation: t, formats } = await readKerasModel(bytes[0], bytes[1], {
     ...o,
     names: { encoder: o.encoder, decoder: o.decoder },
@@ -126,23 +124,22 @@ export async function importKerasRun(o: ImportKerasRunOptions): Promise<{ vae: V
   });
   try {
     if (splits.train.shape.join() !== vae.inputShape.join())
-      throw new RangeError(`--data ${source}: images are ${splits.train.shape.join('×')}, the Keras model takes ${vae.inputShape.join('×')}`);
-    const manifest: ImportedManifest = {
-      ...makeManifest(vae, {
-        preset: null,
-        labelNames: splits.train.labelNames,
-        dataset: describeData(source, o.dataOptions, splits.train, null, splits.test),
-        training: { epochs: vae.config.epochs, epochsDone: 0, batchSize: vae.config.batchSize, seed: 1, beta: vae.config.loss.beta, klWarmup: 0, seconds: 0 },
-        metrics: {},
-      }),
-      source: {
-        kind: 'keras',
-        encoder: { file: basename(o.encoder), format: formats.encoder },
-        decoder: { file: basename(o.decoder), format: formats.decoder },
-        sampling: t.sampling,
-        kerasInputShape: t.kerasInputShape,
-      },
+      throw new RangeError(`--data ${data}: images are ${splits.train.shape.join('×')}, the Keras model takes ${vae.inputShape.join('×')}`);
+    const source: ModelSource = {
+      kind: 'keras',
+      encoder: { file: basename(o.encoder), format: formats.encoder },
+      decoder: { file: basename(o.decoder), format: formats.decoder },
+      sampling: t.sampling,
+      kerasInputShape: t.kerasInputShape,
     };
+    const manifest = makeManifest(vae, {
+      preset: null,
+      labelNames: splits.train.labelNames,
+      dataset: describeData(data, o.dataOptions, splits.train, null, splits.test),
+      training: { epochs: vae.config.epochs, epochsDone: 0, batchSize: vae.config.batchSize, seed: 1, beta: vae.config.loss.beta, klWarmup: 0, seconds: 0 },
+      metrics: {},
+      source,
+    }) as ImportedManifest;
     const created = !existsSync(o.out);
     mkdirSync(o.out, { recursive: true });
     try {

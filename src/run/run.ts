@@ -57,14 +57,27 @@ export interface Manifest {
   };
   metrics: { train?: StepMetrics; validation?: StepMetrics; test?: StepMetrics; logLikelihood?: { nats: number; stderr: number; k: number; count: number; binarized?: boolean } };
   diagnostics?: LatentDiagnostics;
+  /** Where the model came from when it was not trained from scratch (`vaekit import`); kept when training resumes. */
+  source?: ModelSource;
   files: { encoder: string; decoder: string; checkpoint: string; log: string };
+}
+
+/** The files an imported model was read from (`vaekit import`, src/keras/). */
+export interface ModelSource {
+  kind: 'keras';
+  encoder: { file: string; format: 'keras' | 'h5' };
+  decoder: { file: string; format: 'keras' | 'h5' };
+  /** How the sampling step was recognised, e.g. `Lambda 'lambda'`. */
+  sampling: string;
+  /** The Keras encoder's input shape (e.g. [784] for a flat input). */
+  kerasInputShape: number[];
 }
 
 /** File names inside a run folder. */
 export const RUN_FILES = { encoder: 'encoder.onnx', decoder: 'decoder.onnx', checkpoint: 'checkpoint.bin', log: 'log.jsonl', manifest: 'manifest.json' } as const;
 
 /** Fields of the manifest the trainer provides (the rest comes from the model). */
-export type ManifestFields = Pick<Manifest, 'preset' | 'labelNames' | 'dataset' | 'training' | 'metrics'> & { diagnostics?: LatentDiagnostics };
+export type ManifestFields = Pick<Manifest, 'preset' | 'labelNames' | 'dataset' | 'training' | 'metrics'> & { diagnostics?: LatentDiagnostics; source?: ModelSource };
 
 /** Builds the manifest for a model. */
 export function makeManifest(vae: VAE, f: ManifestFields): Manifest {
@@ -84,6 +97,7 @@ export function makeManifest(vae: VAE, f: ManifestFields): Manifest {
     training: f.training,
     metrics: f.metrics,
     ...(f.diagnostics ? { diagnostics: f.diagnostics } : {}),
+    ...(f.source ? { source: f.source } : {}),
     files: { encoder: RUN_FILES.encoder, decoder: RUN_FILES.decoder, checkpoint: RUN_FILES.checkpoint, log: RUN_FILES.log },
   };
 }

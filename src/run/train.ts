@@ -110,7 +110,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     vae = new VAE(config, { seed, threads: o.threads });
   }
   try {
-    return await trainInto(o, { vae, splits, source, dataOptions, seed, preset, history, first, previousSeconds, t0, defaults, prev });
+    return await trainInto(o, { vae, splits, source, dataOptions, seed, preset, history, first, previousSeconds, t0, defaults, prev, origin: resumed?.manifest.source });
   } catch (e) {
     await vae.dispose();
     throw e;
@@ -130,6 +130,8 @@ interface TrainState {
   t0: number;
   defaults: (typeof PRESET_TRAINING)[PresetName] | { data: string; validation?: undefined; trainOnTest?: undefined };
   prev: Manifest['training'] | undefined;
+  /** An imported run's origin (manifest `source`), kept when it resumes. */
+  origin?: Manifest['source'];
 }
 
 async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunResult> {
@@ -171,6 +173,7 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
       },
       metrics: { ...(last ? { train: pick(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
       diagnostics,
+      source: st.origin,
     });
   };
 
