@@ -35,7 +35,7 @@ export { layerFromSpec } from './nn/layers.js';
 export type { LayerSpec } from './nn/layers.js';
 export { VERSION } from './version.js';
 export { importKeras, importKerasRun, readKerasModel, KERAS_IMPORT_TRAINING, exportKeras, exportKerasRun, KERAS_FILES, KERAS_FORMAT_VERSION } from './keras/index.js';
-export type { ImportKerasOptions, ImportKerasRunOptions, ImportedManifest, KerasImport, KerasExport, KerasTranslation } from './keras/index.js';
+export type { ImportKerasOptions, ImportKerasRunOptions, ImportedManifest, KerasImport, ExportKerasOptions, KerasExport, KerasTranslation } from './keras/index.js';
 export type { ModelSource } from './run/run.js';
 export { samplePrior, reconstruct, interpolate, traverseAxis, classMeans, morph, attributeVector, addAttribute, latentPoints, manifold, slerp, lerp } from './tools/latent.js';
 export type { InterpolationMethod, Generated, PriorOptions, Reconstruction, InterpolateOptions, TraverseOptions, ClassMeans, EncodeOptions, MorphOptions, AttributeOptions, LatentPointsOptions, LatentPoints, ManifoldOptions } from './tools/latent.js';

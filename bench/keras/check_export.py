@@ -25,7 +25,7 @@ def check(out):
     ref = json.load(open(os.path.join(out, "vaekit-reference.json")))
     enc = keras.models.load_model(os.path.join(out, "encoder.keras"))
     dec = keras.models.load_model(os.path.join(out, "decoder.keras"))
-    x = np.asarray(ref["x"], np.float32).reshape([-1, *ref["input_shape"]])
+    x = np.asarray(ref["x"], np.float32).reshape([-1, *enc.inputs[0].shape[1:]])  # Keras's own input layout
     eps = np.asarray(ref["eps"], np.float32)
     worst = {}
     if ref["variational"]:

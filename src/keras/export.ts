@@ -150,6 +150,16 @@ function kerasConfig(s: ReturnType<Layer['toJSON']>): [string, Record<string, un
   }
 }
 
+/** Options of {@link exportKeras}. */
+export interface ExportKerasOptions {
+  /**
+   * The Keras input shape, e.g. [784] for a model imported from a flat-input Keras encoder
+   * (default: the image shape). Needs the same number of values, and an encoder that starts with
+   * Flatten unless it is [H, W, C].
+   */
+  inputShape?: readonly number[];
+}
+
 /** The two `.keras` files of a model. */
 export interface KerasExport {
   encoder: Uint8Array;
@@ -161,7 +171,10 @@ export interface KerasExport {
  * `[z_mean, z_log_var, z]` (a plain autoencoder: `x` → `z`), the decoder takes z and gives the
  * image, with vaekit's current weights. Conditional models cannot be exported (one line says so).
  */
-export async function exportKeras(vae: VAE): Promise<KerasExport> {
+export async function exportKeras(vae: VAE, opts: ExportKerasOptions = {}): Promise<KerasExport> {
+  const inputShape = opts.inputShape ?? vae.inputShape;
+  if (inputShape.reduce((a, b) => a * b, 1) !== vae.inputShape.reduce((a, b) => a * b, 1) || (inputShape.length !== 3 && vae.config.encoder[0]?.toJSON().type !== 'Flatten'))
+    throw new RangeError(`exportKeras: inputShape [${inputShape.join(', ')}] does not fit the model's [${vae.inputShape.join(', ')}] (a flat or 2-D input needs the encoder to start with Flatten)`);
   if (vae.numClasses) throw new RangeError(`exportKeras: conditional models (${vae.numClasses} classes) cannot be exported to Keras yet; unconditional ones can`);
   const all = vae.getWeights();
   // Build fresh copies of the layers, as the VAE does, for their final names and output shapes.
@@ -172,7 +185,8 @@ export async function exportKeras(vae: VAE): Promise<KerasExport> {
   const weightsOf = (prefix: string) => (l: { name: string }) => all.filter((w) => w.name.startsWith(`${prefix}${l.name}/`));
 
   const e = new FunctionalWriter();
-  const x = e.input('x', vae.inputShape);
+  // A flat (or 2-D) Keras input: the encoder's leading Flatten takes it as it is.
+  const x = e.input('x', inputShape);
   const eps = vae.variational ? e.input('eps', [vae.latentDim]) : null;
   const h = e.chain(x, enc.layers, weightsOf('encoder/'));
   const L = [vae.latentDim];
@@ -204,11 +218,15 @@ export async function exportKeras(vae: VAE): Promise<KerasExport> {
 /** File names `exportKerasRun` writes. */
 export const KERAS_FILES = { encoder: 'encoder.keras', decoder: 'decoder.keras' } as const;
 
-/** Exports a run folder's model into `out` (created if needed) as encoder.keras and decoder.keras. */
+/**
+ * Exports a run folder's model into `out` (created if needed) as encoder.keras and decoder.keras;
+ * a run imported from Keras keeps its Keras input shape (e.g. flat 784).
+ */
 export async function exportKerasRun(run: string, out: string): Promise<{ encoder: string; decoder: string }> {
-  const { vae } = loadRun(run);
+  const { vae, manifest } = loadRun(run);
   try {
-    const files = await exportKeras(vae);
+    // An imported model goes back with the input shape its Keras file had.
+    const files = await exportKeras(vae, { inputShape: manifest.source?.kerasInputShape });
     if (!existsSync(out)) mkdirSync(out, { recursive: true });
     const paths = { encoder: join(out, KERAS_FILES.encoder), decoder: join(out, KERAS_FILES.decoder) };
     writeFileAtomic(paths.encoder, files.encoder);

@@ -5,5 +5,5 @@
 export { importKeras, importKerasRun, readKerasModel, KERAS_IMPORT_TRAINING } from './import.js';
 export type { ImportKerasOptions, ImportKerasRunOptions, ImportedManifest, KerasImport } from './import.js';
 export { exportKeras, exportKerasRun, KERAS_FILES, KERAS_FORMAT_VERSION } from './export.js';
-export type { KerasExport } from './export.js';
+export type { ExportKerasOptions, KerasExport } from './export.js';
 export type { KerasTranslation } from './translate.js';

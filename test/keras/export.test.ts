@@ -4,10 +4,12 @@
  * plain autoencoders. That Keras itself loads these files is checked by bench/keras/check_export.py.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { exportKeras, importKeras, loadMnist, Rng, VAE, type PresetName } from '../../src/index.js';
-import { closeTo } from './helpers.js';
+import { closeTo, FIXTURES } from './helpers.js';
 
 const x = loadMnist('test', { limit: 4 }).images;
 
@@ -44,4 +46,18 @@ test('exportKeras refuses a conditional model with one line', async () => {
   const vae = VAE.fromPreset('cvae');
   await assert.rejects(exportKeras(vae), /^RangeError: exportKeras: conditional models \(10 classes\) cannot be exported/);
   await vae.dispose();
+});
+
+test('a model imported from a flat-input Keras encoder goes back to Keras with its flat input', async () => {
+  const enc = readFileSync(join(FIXTURES, 'medium-dense/mnist_encoder.keras'));
+  const dec = readFileSync(join(FIXTURES, 'medium-dense/mnist_decoder.keras'));
+  const vae = await importKeras(enc, dec);
+  const files = await exportKeras(vae, { inputShape: [784] });
+  const cfg = JSON.parse(strFromU8(unzipSync(files.encoder)['config.json'])) as { config: { layers: Array<{ class_name: string; config: { batch_shape?: unknown } }> } };
+  assert.deepEqual(cfg.config.layers[0].config.batch_shape, [null, 784]);
+  const back = await importKeras(files.encoder, files.decoder);
+  const eps = new Rng(3).normalArray(4 * 2);
+  closeTo((await back.encode(x, eps)).z, (await vae.encode(x, eps)).z, 'z', 1e-6);
+  await assert.rejects(exportKeras(vae, { inputShape: [783] }), /exportKeras: inputShape \[783\] does not fit the model's \[28, 28, 1\]/);
+  await Promise.all([vae.dispose(), back.dispose()]);
 });
