@@ -66,14 +66,22 @@ export async function writeHdf5(fill: (root: Group) => void): Promise<Uint8Array
   return bytes;
 }
 
+/**
+ * The object at `path` under `g`, or null when absent. Walks the path one member at a time, so
+ * that a missing one is never asked of libhdf5 (which would print diagnostics to stderr).
+ */
+function lookup(g: Group, path: string): unknown {
+  let cur: unknown = g;
+  for (const part of path.split('/').filter(Boolean)) {
+    if (!(cur instanceof h5wasm.Group) || !cur.keys().includes(part)) return null;
+    cur = cur.get(part);
+  }
+  return cur;
+}
+
 /** The group at `path` under `g`, or null when absent or not a group. */
 export function group(g: Group, path: string): Group | null {
-  let e: unknown;
-  try {
-    e = g.get(path);
-  } catch {
-    return null;
-  }
+  const e = lookup(g, path);
   return e instanceof h5wasm.Group ? e : null;
 }
 
@@ -89,12 +97,7 @@ export function attr(g: Group | Dataset, name: string): string | string[] | null
 
 /** Reads the float dataset at `path` under `g` as float32; a one-line error when it is not one. */
 export function tensor(g: Group, path: string, what: string): H5Tensor {
-  let e: unknown;
-  try {
-    e = g.get(path);
-  } catch {
-    e = null;
-  }
+  const e = lookup(g, path);
   if (!(e instanceof h5wasm.Dataset)) throw new RangeError(`${what}: weight '${path}' is missing`);
   const v = e.value;
   const shape = e.shape ?? [];

@@ -271,7 +271,8 @@ function translateChain(chain: Node[], what: string, weights: Map<string, H5Tens
     const own = sources.at(-1) === n.name;
     const want = !own ? 0 : spec?.type === 'Dense' ? (spec.useBias ? 2 : 1) : 2;
     const got = weights.get(n.name)?.length ?? 0;
-    if (got !== want) layerFail(what, n, `has ${got} weight arrays in the file, expected ${want}`);
+    const expected = ['none', '1 (kernel)', '2 (kernel, bias)'][want];
+    if (got !== want) fail(what, `layer '${n.name}' (${n.cls}) has ${got} weight arrays in the file, expected ${expected}`);
   }
   return { layers, weightSources: sources.filter((s): s is string => s !== null) };
 }
@@ -342,7 +343,7 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
       heads = g.outputs.indexOf(b.name) >= 0 && g.outputs.indexOf(b.name) < g.outputs.indexOf(a.name) ? [b, a] : [a, b];
       described = 'none in the file (the encoder outputs the two heads)';
     } else if (s && s.inputs.length === 2 && s.inputs.includes(a.name) && s.inputs.includes(b.name) && !MERGE.has(s.cls) && !MODELS.has(s.cls)) {
-      if (weights.get(s.name)?.length) layerFail(what, s, `takes the two heads like a sampling layer but has ${weights.get(s.name)!.length} weight arrays; a sampling step has none`);
+      if (weights.get(s.name)?.length) fail(what, `layer '${s.name}' (${s.cls}) takes the two heads like a sampling layer but has ${weights.get(s.name)!.length} weight arrays; vaekit's sampling step has none`);
       heads = s.inputs.map((i) => g.nodes.get(i)!);
       sampling = [s];
       described = `${s.cls} '${s.name}'`;
@@ -360,7 +361,7 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
   for (const h of heads) {
     if (activationOf(h.cfg.activation) !== 'linear') layerFail(what, h, `is a head of the encoder with activation ${JSON.stringify(h.cfg.activation)}; vaekit's heads are linear`);
     if (h.cfg.use_bias === false) layerFail(what, h, 'is a head of the encoder without bias; vaekit heads have one');
-    if ((weights.get(h.name)?.length ?? 0) !== 2) layerFail(what, h, `has ${weights.get(h.name)?.length ?? 0} weight arrays in the file, expected 2 (kernel, bias)`);
+    if ((weights.get(h.name)?.length ?? 0) !== 2) fail(what, `layer '${h.name}' (Dense, a head) has ${weights.get(h.name)?.length ?? 0} weight arrays in the file, expected 2 (kernel, bias)`);
   }
   const { chain, input } = chainTo(g, heads[0].inputs[0], what);
   const known = new Set([input.name, ...chain.map((n) => n.name), ...heads.map((h) => h.name), ...sampling.map((n) => n.name)]);
