@@ -4,6 +4,7 @@
  * decodes in the browser with onnxruntime-web, served from the installed package.
  */
 import type { Command } from 'commander';
+import type { Dataset } from '../data/index.js';
 import { loadDataSource } from '../data/source.js';
 import { startExplorer } from '../serve/server.js';
 import { int } from './util.js';
@@ -22,17 +23,22 @@ export function serveCommand(program: Command): void {
         const { train, test } = loadDataSource(f.data);
         data = test ?? train;
       }
-      const explorer = await startExplorer(dir, { host: f.host, port: f.port, data, log: (line) => console.log(line) });
-      console.log(`vaekit explorer: ${explorer.url}`);
-      console.log('press Ctrl-C to stop');
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          explorer.close().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await serveUntilStopped(dir, { host: f.host, port: f.port, data });
     });
+}
+
+/** Serves the explorer for a run folder until Ctrl-C or SIGTERM (also used by `vaekit import --serve`). */
+export async function serveUntilStopped(dir: string, o: { host: string; port: number; data?: Dataset }): Promise<void> {
+  const explorer = await startExplorer(dir, { ...o, log: (line) => console.log(line) });
+  console.log(`vaekit explorer: ${explorer.url}`);
+  console.log('press Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      explorer.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

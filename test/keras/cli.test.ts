@@ -5,7 +5,7 @@
  * non-zero exit and no run folder.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,27 @@ test("the lecture's .keras files open as a run that morph, sample and report use
   const rep = vaekit('report', run);
   assert.equal(rep.code, 0, rep.err);
   assert.ok(existsSync(join(run, 'report.html')));
+});
+
+test('import --serve: one command from the Keras files to the explorer', async () => {
+  const run = join(dir, 'served');
+  const child = spawn(process.execPath, [cli, 'import', lecture.enc, lecture.dec, '--out', run, '--serve', '--port', '0'], { cwd: dir });
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /vaekit explorer: (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`exited with ${code} before serving: ${out}`)));
+    });
+    const manifest = (await (await fetch(new URL('run/manifest.json', url))).json()) as { source: { encoder: { file: string } } };
+    assert.equal(manifest.source.encoder.file, 'mnist_encoder.keras');
+    assert.equal((await fetch(url)).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });
 
 test('an imported run keeps training with train --resume, and keeps naming its source', () => {
