@@ -5,7 +5,16 @@
  * read back by the same code that reads Keras's. Files live in h5wasm's in-memory file system
  * only while being read or written: callers hand in and get back plain bytes.
  */
-import h5wasm, { type Dataset, type Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm/node';
+
+type H5wasm = (typeof import('h5wasm/node'))['default'];
+/** h5wasm, loaded on first use: its 4 MB of WebAssembly would otherwise slow every vaekit start. */
+let h5wasm: H5wasm;
+let loading: Promise<H5wasm> | null = null;
+async function load(): Promise<Awaited<H5wasm['ready']>> {
+  loading ??= import('h5wasm/node').then((m) => (h5wasm = m.default));
+  return (await loading).ready;
+}
 
 /** A float tensor read from HDF5, row-major. */
 export interface H5Tensor {
@@ -32,7 +41,7 @@ export function isHdf5(bytes: Uint8Array): boolean {
  * afterwards. Throws a one-line error naming `what` when the bytes are not a readable HDF5 file.
  */
 export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (root: Group) => T): Promise<T> {
-  const { FS } = await h5wasm.ready;
+  const { FS } = await load();
   if (!isHdf5(bytes)) throw new RangeError(`${what}: expected an HDF5 file, got bytes that do not start with the HDF5 signature`);
   const path = scratchPath();
   FS.writeFile(path, bytes);
@@ -53,7 +62,7 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (root: G
 
 /** Builds an HDF5 file with `fill` and returns its bytes. */
 export async function writeHdf5(fill: (root: Group) => void): Promise<Uint8Array> {
-  const { FS } = await h5wasm.ready;
+  const { FS } = await load();
   const path = scratchPath();
   const file = new h5wasm.File(path, 'w');
   try {

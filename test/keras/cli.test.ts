@@ -153,4 +153,12 @@ test('bad files: one line naming the problem, non-zero exit, nothing written', a
   // A decoder that does not belong to the encoder.
   refused('mismatch', lecture.enc, join(FIXTURES, 'medium-dense/mnist_decoder.keras'), /mnist_decoder\.keras: takes z of shape \[2\], but the encoder gives 100 latent dimensions/);
   refused('missing', join(dir, 'nope.keras'), lecture.dec, /nope\.keras: no such file/);
+
+  // An existing run is never overwritten.
+  const taken = join(dir, 'lecture');
+  const manifest = readFileSync(join(taken, 'manifest.json'));
+  const r = vaekit('import', lecture.enc, lecture.dec, '--out', taken);
+  assert.notEqual(r.code, 0);
+  assert.match(r.err.trim(), /^vaekit: .*lecture: already exists and is not empty; choose a new run folder$/);
+  assert.deepEqual(readFileSync(join(taken, 'manifest.json')), manifest);
 });
