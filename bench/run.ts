@@ -16,7 +16,9 @@
  *   - torch:     the same models written in PyTorch (bench/peer/torch_peer.py), eager.
  * The peers get the same 128 images, as a temporary float32 .npy. Keras steps are timed per
  * batch by a fit callback (on_train_batch_begin → on_train_batch_end, reading the loss), torch
- * steps around zero_grad + forward + backward + step, vaekit around `await trainStep`.
+ * steps around zero_grad + forward + backward + step, vaekit around `await trainStep`. vaekit
+ * and torch take a fixed eps drawn once (no RNG time in the step); the Keras models draw eps
+ * inside their Sampling layer every step, as the seeds do.
  *
  * The sides alternate in rounds of K steps (vaekit, then each peer), so that all see the same
  * machine conditions (other load, frequency scaling) instead of one side getting a quiet minute
@@ -323,6 +325,8 @@ interface PresetResult {
 
 /** Peers that failed to start for a reason that will not change between presets (no Python, no framework). */
 const unavailable = new Map<PeerName, string>();
+/** Things that went wrong during a preset, printed under its progress line. */
+const notes: string[] = [];
 
 async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: string): Promise<PresetResult> {
   const cost = stepCost(preset, BATCH);
@@ -356,9 +360,9 @@ async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: strin
       if (!p) {
         // Never said ready: most likely no venv or no framework; it will not do better on the next preset.
         unavailable.set(name, reason);
-        console.log(`\n  peer ${name} unavailable: ${reason}`);
+        notes.push(`peer ${name} unavailable: ${reason}`);
       } else {
-        console.log(`\n  ${preset}: peer ${name} failed in warm-up: ${reason}`);
+        notes.push(`peer ${name} failed in warm-up: ${reason}`);
         await p.quit();
       }
     }
@@ -390,7 +394,7 @@ async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: strin
         pk.set(name, acc);
       } catch (e) {
         peerErrors[name] = `died: ${(e as Error).message}`;
-        console.log(`\n  ${preset}: peer ${name} died: ${(e as Error).message}`);
+        notes.push(`peer ${name} died: ${(e as Error).message}`);
         peers.delete(name);
         pk.delete(name);
         await p.quit();
@@ -426,8 +430,8 @@ async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: strin
       ...s,
       checks: { params: r.params === vae.parameterCount, macs: r.macs_per_image === cost.macsPerImage, threads: Math.max(...s.cpu) <= threads + CPU_SLACK },
     };
-    if (r.params !== vae.parameterCount) console.log(`\n  warning: ${preset}: peer ${name} has ${r.params} parameters, vaekit ${vae.parameterCount}`);
-    if (r.macs_per_image !== cost.macsPerImage) console.log(`\n  warning: ${preset}: peer ${name} does ${r.macs_per_image} MACs per image, vaekit's table ${cost.macsPerImage}`);
+    if (r.params !== vae.parameterCount) notes.push(`warning: peer ${name} has ${r.params} parameters, vaekit ${vae.parameterCount}`);
+    if (r.macs_per_image !== cost.macsPerImage) notes.push(`warning: peer ${name} does ${r.macs_per_image} MACs per image, vaekit's table ${cost.macsPerImage}`);
     const best = result.fastestPeer ? result.peers[result.fastestPeer]!.medianMs : Infinity;
     if (s.medianMs < best) result.fastestPeer = name;
   }
@@ -613,6 +617,7 @@ async function main(): Promise<void> {
     const r = await benchPreset(preset, x, dataPath);
     results.push(r);
     process.stdout.write(` vaekit ${fmt(r.vaekit.medianMs)} ms` + Object.values(r.peers).map((p) => `, ${p.peer} ${fmt(p.medianMs)} ms`).join('') + ` (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+    for (const n of notes.splice(0)) console.log(`    ${n}`);
   }
 
   process.stdout.write(`  ONNX Runtime MatMul ${MATMUL_N}³ again …`);
@@ -654,7 +659,8 @@ async function main(): Promise<void> {
   console.log(`median ms per training step at batch ${BATCH}; GFLOP/s counts the layer products only: forward MACs × 2 × 3 (forward + backward) × ${BATCH}.`);
   console.log(`vaekit at ${results.map((r) => `${r.preset} ${((100 * r.vaekit.gflops) / ceiling).toFixed(0)}%`).join(', ')} of the ${fmt(ceiling)} GFLOP/s MatMul ceiling.`);
 
-  console.log('\nchecks (params = vaekit\'s, MACs/image = the FLOP table, busy cores = CPU s ÷ wall s, max over rounds):');
+  console.log('\nchecks (params = vaekit\'s, MACs/image = the FLOP table, busy cores = CPU s ÷ wall s, max over rounds;');
+  console.log(' FlopCounter: torch\'s own count of a whole step, which skips the first layer\'s input gradient):');
   for (const r of results) {
     const cells = [`vaekit ${Math.max(...r.vaekit.cpu).toFixed(2)} cores`];
     for (const p of Object.values(r.peers)) {
