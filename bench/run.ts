@@ -1,61 +1,98 @@
 /**
- * Training-step benchmark: vaekit against a PyTorch peer, in one run.
+ * Training-step benchmark: vaekit against Keras 3 (TensorFlow), Keras 3 (JAX) and PyTorch, in one run.
  *
- *   node --import tsx bench/run.ts [--presets a,b] [--rounds R] [--steps K]
- *                                  [--memory-steps 1000] [--out bench/results/bench.json] [--no-peer]
+ *   npm run bench -- [--presets a,b] [--rounds R] [--steps K] [--peers keras-tf,keras-jax,torch]
+ *                    [--threads 2] [--python PATH] [--memory-steps 1000] [--epoch]
+ *                    [--out bench/results/bench.json]
+ *   npm run bench -- --setup          creates (or updates) the peers' venv, then exits
  *
- * For every preset it times `trainStep` on one real MNIST batch of 128 images and, in the same
- * process tree, the same model in PyTorch (bench/peer/torch_peer.py, driven over stdin). The two
- * sides alternate in rounds of K steps, so that both see the same machine conditions (other load,
- * frequency scaling, cache state) instead of one side getting a quiet minute and the other a busy
- * one. Each figure is the median of all R×K per-step samples taken after a warm-up.
+ * For every preset it times `VAE.trainStep` on one real MNIST batch of 128 images (from vaekit's
+ * own loader) and, in the same run, each seed's model in three peers, driven over stdin:
+ *   - keras-tf:  Keras 3 on TensorFlow, the seed's own model and train_step, compiled `fit`
+ *                (bench/peer/keras_peer.py; the Keras default for a CPU-only TF is a tf.function
+ *                graph without XLA);
+ *   - keras-jax: the same Keras code on JAX (an XLA-compiled step; the seeds' GradientTape step
+ *                in Keras 3's stateless JAX form);
+ *   - torch:     the same models written in PyTorch (bench/peer/torch_peer.py), eager.
+ * The peers get the same 128 images, as a temporary float32 .npy. Keras steps are timed per
+ * batch by a fit callback (on_train_batch_begin → on_train_batch_end, reading the loss), torch
+ * steps around zero_grad + forward + backward + step, vaekit around `await trainStep`. vaekit
+ * and torch take a fixed eps drawn once (no RNG time in the step); the Keras models draw eps
+ * inside their Sampling layer every step, as the seeds do.
  *
- * The peer runs in two configurations:
- *   - "issue":  the issue's wording, 2 threads everywhere (torch's OpenMP pool and OpenBLAS both
- *               at 2). On a 2-core machine that is 4 busy threads on 2 cores, which the peer's
- *               own notes show makes torch slow and erratic, so it flatters vaekit;
- *   - "tuned":  torch's pool at 2 threads and OpenBLAS at 1 (the peer script's default), the
- *               fastest setting we know for this torch build: the honest comparison.
+ * The sides alternate in rounds of K steps (vaekit, then each peer), so that all see the same
+ * machine conditions (other load, frequency scaling) instead of one side getting a quiet minute
+ * and another a busy one. Each figure is the median of the R×K per-step samples after a warm-up.
+ * ratio = fastest peer's median ÷ vaekit's median: 1.0 or more means vaekit is at least as fast.
  *
- * Then it checks memory: resident set size after 100 and after --memory-steps lecture-conv steps
- * on a fresh model (the issue asks that the second be within 10% of the first).
+ * Threads: every peer is limited to --threads (default 2) CPUs and threads before its framework
+ * loads (CPU affinity mask, which JAX/XLA sizes its pool from; XLA_FLAGS; OMP/MKL variables;
+ * tf.config.threading intra/inter-op pools; torch.set_num_threads), and reports back what the
+ * framework says its limits are. As a measured check, every round also records process CPU
+ * time ÷ wall time (the cores actually busy), for the peers and for vaekit (ORT, 2 intra-op
+ * threads); a peer above its limit is flagged.
+ *
+ * Checks that the models are the same: each peer reports its parameter count and its forward
+ * multiply-adds per image (read off its own built layers), which must equal vaekit's parameter
+ * count and the FLOP table below; torch also counts a whole step's FLOPs with FlopCounterMode.
+ * GFLOP/s is set against ONNX Runtime's own 2048³ MatMul rate, measured before and after the
+ * presets in the same run: the practical ceiling of the machine.
+ *
+ * Then memory: resident set size after 100 and after --memory-steps lecture-conv steps on a fresh
+ * model (the issue asks that the second be within 10% of the first). With --epoch, also one full
+ * epoch of `vaekit train --preset lecture-conv --epochs 1` (60,000 MNIST images, the CLI in a
+ * child process) against one epoch of Keras `fit` of the lecture's model on the same 60,000
+ * images (TensorFlow backend); minutes.
+ *
+ * The peers' Python: --python, else $VAEKIT_BENCH_PYTHON, else bench/.venv/bin/python (git-ignored;
+ * `npm run bench -- --setup` runs bench/setup-peers.sh to create it, or make it a symlink to an
+ * existing venv). A peer whose framework is missing is reported and skipped, never fatal.
  *
  * Everything, raw per-step samples included, goes to a JSON file (written to a temporary name
  * and renamed, so a killed run never leaves half a file).
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { VAE, Rng, loadMnist, type PresetName } from 'vaekit';
 
 const BATCH = 128;
 const WARMUP_STEPS = 3;
 /** The four seed systems the issue benchmarks (the others are variants of them). */
-type BenchPreset = 'lecture-conv' | 'geron-dense' | 'keras-conv2d' | 'medium-dense';
-const ALL_PRESETS: BenchPreset[] = ['lecture-conv', 'geron-dense', 'keras-conv2d', 'medium-dense'];
+type BenchPreset = 'lecture-conv' | 'keras-conv2d' | 'geron-dense' | 'medium-dense';
+const ALL_PRESETS: BenchPreset[] = ['lecture-conv', 'keras-conv2d', 'geron-dense', 'medium-dense'];
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PEER_SCRIPT = resolve(REPO, 'bench/peer/torch_peer.py');
-const PYTHON = '/usr/bin/python3'; // Debian's torch lives in dist-packages, which other pythons miss
-/** Pause between handing the cores from one side to the other: ORT, OpenMP and OpenBLAS worker
+const DEFAULT_VENV = resolve(REPO, 'bench/.venv');
+const SETUP_SCRIPT = resolve(REPO, 'bench/setup-peers.sh');
+/** Pause between handing the cores from one side to the other: ORT, OpenMP and Eigen worker
  *  threads spin for a while after their last job before they sleep, and a spinning pool of the
  *  side that just finished would steal cycles from the side being timed. */
 const SETTLE_MS = 200;
-/** Import of torch takes seconds; a peer that says nothing for this long counts as failed. */
-const PEER_START_TIMEOUT_MS = 120_000;
+/** Importing TF or JAX and compiling the first step take seconds; a peer silent this long failed. */
+const PEER_TIMEOUT_MS = 300_000;
+/** A peer whose measured busy cores exceed its thread limit by more than this is flagged. */
+const CPU_SLACK = 0.3;
+/** ORT's MatMul ceiling: an n×n by n×n product, n = 2048, timed this many times after 2 warm-ups. */
+const MATMUL_N = 2048;
+const MATMUL_RUNS = 5;
 
-/** The two peer configurations (see the header). */
-const PEER_CONFIGS = {
-  issue: { threads: 2, blasThreads: 2, label: "the issue's: 2 torch (OpenMP) + 2 OpenBLAS threads" },
-  tuned: { threads: 2, blasThreads: 1, label: 'tuned: 2 torch (OpenMP) + 1 OpenBLAS thread' },
+/** The peers: which script, which arguments. */
+const PEERS = {
+  'keras-tf': { script: 'bench/peer/keras_peer.py', args: ['--backend', 'tensorflow'], label: 'Keras 3 / TensorFlow' },
+  'keras-jax': { script: 'bench/peer/keras_peer.py', args: ['--backend', 'jax'], label: 'Keras 3 / JAX' },
+  torch: { script: 'bench/peer/torch_peer.py', args: [], label: 'PyTorch' },
 } as const;
-type PeerConfigName = keyof typeof PEER_CONFIGS;
+type PeerName = keyof typeof PEERS;
+const ALL_PEERS = Object.keys(PEERS) as PeerName[];
 
 // ---- command line ------------------------------------------------------------------------------
 
@@ -64,19 +101,25 @@ const { values: argv } = parseArgs({
     presets: { type: 'string', default: ALL_PRESETS.join(',') },
     rounds: { type: 'string', default: '5' },
     steps: { type: 'string', default: '4' },
+    peers: { type: 'string', default: ALL_PEERS.join(',') },
+    threads: { type: 'string', default: '2' },
+    python: { type: 'string' },
     'memory-steps': { type: 'string', default: '1000' },
+    epoch: { type: 'boolean', default: false },
+    setup: { type: 'boolean', default: false },
     out: { type: 'string' },
-    'no-peer': { type: 'boolean', default: false },
   },
   strict: true,
 });
-const presets = argv.presets!.split(',').map((s) => s.trim()).filter(Boolean) as BenchPreset[];
-for (const p of presets) if (!ALL_PRESETS.includes(p)) fail(`unknown preset '${p}', expected some of ${ALL_PRESETS.join(', ')}`);
+const presets = list(argv.presets!, ALL_PRESETS, '--presets');
+const peerNames = argv.peers === 'none' ? [] : list(argv.peers!, ALL_PEERS, '--peers');
 const rounds = positiveInt('--rounds', argv.rounds!);
-const stepsPerRound = positiveInt('--steps', argv['steps']!);
+const stepsPerRound = positiveInt('--steps', argv.steps!);
+const threads = positiveInt('--threads', argv.threads!);
 const memorySteps = positiveInt('--memory-steps', argv['memory-steps']!);
-// A given --out is taken relative to where the user stands; the default lives in the repository.
+// A given --out or --python is taken relative to where the user stands; the defaults live in the repository.
 const outPath = argv.out ? resolve(argv.out) : resolve(REPO, 'bench/results/bench.json');
+const python = argv.python ? resolve(argv.python) : process.env.VAEKIT_BENCH_PYTHON || join(DEFAULT_VENV, 'bin/python');
 if (rounds * stepsPerRound < 10) console.warn(`note: ${rounds}×${stepsPerRound} = ${rounds * stepsPerRound} samples per side; the issue asks for at least 10`);
 
 // ---- FLOPs ---------------------------------------------------------------------------------------
@@ -159,15 +202,21 @@ function stepCost(preset: BenchPreset, batch: number): { macsPerImage: number; f
   return { macsPerImage: macs, flopsPerStep: macs * 2 * 3 * batch, params };
 }
 
-// ---- the PyTorch peer ----------------------------------------------------------------------------
+// ---- the peers -----------------------------------------------------------------------------------
 
+/** A peer's first line (bench/peer/peer_common.py). */
 interface PeerReady {
   ready: true;
-  preset: string;
+  framework: string;
+  version: string;
   params: number;
-  torch: string;
-  threads: number;
-  blas_threads: number;
+  macs_per_image: number;
+  /** What the framework reports its thread limits to be. */
+  threads: Record<string, unknown>;
+  /** Keras only: whether `fit` compiles the step with XLA. */
+  jit_compile?: boolean;
+  /** torch only: one step's FLOPs as FlopCounterMode counts them. */
+  flops_per_step_measured?: number;
 }
 
 /** One peer process, driven line by line over stdin/stdout. */
@@ -177,47 +226,54 @@ class Peer {
     private readonly lines: AsyncIterator<string>,
     /** The tail of the peer's stderr, for error messages. */
     private readonly stderr: { tail: string },
-    readonly ready: PeerReady,
+    /** Rejects when the process cannot be spawned at all (no such Python). */
+    private readonly spawnError: Promise<never>,
   ) {}
 
-  /** Starts the peer and waits for its 'ready' line; throws a one-line reason when it cannot. */
-  static async start(preset: PresetName, threads: number, blasThreads: number): Promise<Peer> {
-    const args = [PEER_SCRIPT, '--preset', preset, '--batch', String(BATCH), '--threads', String(threads), '--blas-threads', String(blasThreads)];
-    const proc = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** The peer's first line, set by `start`. */
+  ready!: PeerReady;
+
+  /** Starts a peer and waits for its 'ready' line; throws a one-line reason when it cannot. */
+  static async start(script: string, args: string[]): Promise<Peer> {
+    const proc = spawn(python, [resolve(REPO, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const stderr = { tail: '' };
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (d: string) => (stderr.tail = (stderr.tail + d).slice(-4000)));
     proc.stdin.on('error', () => {}); // a peer that died is reported by the next read, not by EPIPE
-    const spawnError = new Promise<never>((_, reject) => proc.once('error', (e) => reject(new Error(`cannot run ${PYTHON}: ${e.message}`))));
-    spawnError.catch(() => {}); // raced below; keeps Node from calling it unhandled meanwhile
-    const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-    const first = lines.next().then((r) => {
-      if (r.done) throw new Error(lastLine(stderr.tail) || `peer exited (code ${proc.exitCode}) before saying ready`);
-      return r.value;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no 'ready' line within ${PEER_START_TIMEOUT_MS / 1000} s`)), PEER_START_TIMEOUT_MS)));
+    const spawnError = new Promise<never>((_, reject) => proc.once('error', (e) => reject(new Error(`cannot run ${python}: ${e.message}`))));
+    spawnError.catch(() => {}); // raced in next(); keeps Node from calling it unhandled meanwhile
+    const peer = new Peer(proc, createInterface({ input: proc.stdout })[Symbol.asyncIterator](), stderr, spawnError);
     try {
-      const line = await Promise.race([first, spawnError, timeout]);
-      const ready = JSON.parse(line) as PeerReady;
-      if (!ready.ready) throw new Error(`unexpected first line: ${line}`);
-      return new Peer(proc, lines, stderr, ready);
+      const ready = JSON.parse(await peer.next('ready')) as PeerReady;
+      if (!ready.ready) throw new Error(`unexpected first line: ${JSON.stringify(ready)}`);
+      peer.ready = ready;
+      return peer;
     } catch (e) {
       proc.kill();
       throw e;
+    }
+  }
+
+  /** The next stdout line, or a one-line reason (the last line of stderr) when there is none. */
+  private async next(what: string): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no '${what}' answer within ${PEER_TIMEOUT_MS / 1000} s`)), PEER_TIMEOUT_MS)));
+    try {
+      const r = await Promise.race([this.lines.next(), this.spawnError, timeout]);
+      if (r.done) throw new Error(lastLine(this.stderr.tail) || `exited (code ${this.proc.exitCode}) before its '${what}' answer`);
+      return r.value;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Runs k training steps in the peer and returns their times in ms (timed inside Python). */
-  async run(k: number): Promise<number[]> {
+  /** Runs k training steps in the peer: their times in ms (timed inside Python) and the busy cores. */
+  async run(k: number): Promise<{ ms: number[]; cpu: number }> {
     this.proc.stdin.write(`run ${k}\n`);
-    const r = await this.lines.next();
-    if (r.done) throw new Error(`peer died: ${lastLine(this.stderr.tail) || `exit code ${this.proc.exitCode}`}`);
-    const msg = JSON.parse(r.value) as { ms?: number[]; error?: string };
-    if (!msg.ms) throw new Error(`peer: ${msg.error ?? r.value}`);
-    return msg.ms;
+    const line = await this.next('run');
+    const msg = JSON.parse(line) as { ms?: number[]; cpu?: number; error?: string };
+    if (!msg.ms) throw new Error(msg.error ?? line);
+    return { ms: msg.ms, cpu: msg.cpu ?? NaN };
   }
 
   async quit(): Promise<void> {
@@ -231,22 +287,26 @@ class Peer {
 
 // ---- timing --------------------------------------------------------------------------------------
 
-interface Samples {
-  ms: number[];
-}
-
-interface PeerResult {
-  config: PeerConfigName;
-  label: string;
-  threads: number;
-  blasThreads: number;
-  torch: string;
-  params: number;
+interface SideResult {
   ms: number[];
   medianMs: number;
+  minMs: number;
+  maxMs: number;
   gflops: number;
-  /** peer ms / vaekit ms: how many times faster vaekit is (> 1: vaekit faster). */
-  speedup: number;
+  /** Process CPU seconds ÷ wall seconds over each round's steps: the cores busy. */
+  cpu: number[];
+}
+
+interface PeerResult extends SideResult {
+  peer: PeerName;
+  version: string;
+  params: number;
+  macsPerImage: number;
+  threads: Record<string, unknown>;
+  jitCompile?: boolean;
+  flopsPerStepMeasured?: number;
+  /** Model checks against vaekit: same parameters, same forward multiply-adds, threads within the limit. */
+  checks: { params: boolean; macs: boolean; threads: boolean };
 }
 
 interface PresetResult {
@@ -254,51 +314,56 @@ interface PresetResult {
   params: number;
   macsPerImage: number;
   flopsPerStep: number;
-  vaekit: Samples & { medianMs: number; minMs: number; maxMs: number; gflops: number; lastLoss: number };
-  peers: Partial<Record<PeerConfigName, PeerResult>>;
-  peerError?: string;
+  vaekit: SideResult & { lastLoss: number };
+  peers: Partial<Record<PeerName, PeerResult>>;
+  /** Peers that could not start or died, with the reason. */
+  peerErrors: Partial<Record<PeerName, string>>;
+  fastestPeer: PeerName | null;
+  /** fastest peer's median ms ÷ vaekit's median ms (≥ 1: vaekit at least as fast). */
+  ratio: number | null;
 }
 
-/** One timed vaekit step, in ms. */
-async function timeStep(vae: VAE, x: Float32Array, eps: Float32Array): Promise<{ ms: number; loss: number }> {
-  const t0 = performance.now();
-  const m = await vae.trainStep(x, eps);
-  return { ms: performance.now() - t0, loss: m.loss };
-}
+/** Peers that failed to start for a reason that will not change between presets (no Python, no framework). */
+const unavailable = new Map<PeerName, string>();
+/** Things that went wrong during a preset, printed under its progress line. */
+const notes: string[] = [];
 
-/** Set once a peer fails to start, so the reason is printed once and later presets skip it. */
-let peerUnavailable: string | null = argv['no-peer'] ? 'disabled with --no-peer' : null;
-
-async function benchPreset(preset: BenchPreset, x: Float32Array): Promise<PresetResult> {
+async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: string): Promise<PresetResult> {
   const cost = stepCost(preset, BATCH);
   const vae = VAE.fromPreset(preset, { seed: 1 });
   if (vae.parameterCount !== cost.params)
     throw new Error(`${preset}: the FLOP table has ${cost.params} parameters, the model ${vae.parameterCount}; update COST_LAYERS`);
-  // A fixed eps: every step does the same work and no RNG time lands inside the timing
-  // (the peer draws its eps once up front too).
+  // A fixed eps: every step does the same work and no RNG time lands inside the timing.
   const eps = new Rng(2).normalArray(BATCH * vae.latentDim);
   // Warm-up: the first step builds and compiles the ONNX graph; the next ones settle allocations.
   for (let i = 0; i < WARMUP_STEPS; i++) await vae.trainStep(x, eps);
 
-  // Start the peers one after the other (their torch imports would otherwise fight for the
-  // cores), warm each up, and keep them alive so the rounds below can alternate.
-  const peers: Partial<Record<PeerConfigName, Peer>> = {};
-  let peerError: string | undefined;
-  if (!peerUnavailable) {
-    for (const name of Object.keys(PEER_CONFIGS) as PeerConfigName[]) {
-      const c = PEER_CONFIGS[name];
-      try {
-        const p = await Peer.start(preset, c.threads, c.blasThreads);
-        await p.run(WARMUP_STEPS);
-        peers[name] = p;
-      } catch (e) {
-        peerError = (e as Error).message;
-        if (Object.keys(peers).length === 0) {
-          // Nothing started at all: most likely python3-torch is not installed. Say so once.
-          peerUnavailable = peerError;
-          console.log(`\nPyTorch peer unavailable (${peerError}); install python3-torch and libopenblas0-pthread for the comparison. Continuing with vaekit figures only.`);
-        } else console.log(`\n  ${preset}: peer '${name}' failed to start: ${peerError}`);
-        break;
+  // Start the peers one after the other (their imports would otherwise fight for the cores),
+  // warm each up (Keras compiles its step on the first batch), and keep them alive so that the
+  // rounds below can alternate.
+  const peers = new Map<PeerName, Peer>();
+  const peerErrors: PresetResult['peerErrors'] = {};
+  for (const name of peerNames) {
+    if (unavailable.has(name)) {
+      peerErrors[name] = unavailable.get(name)!;
+      continue;
+    }
+    const spec = PEERS[name];
+    let p: Peer | undefined;
+    try {
+      p = await Peer.start(spec.script, [...spec.args, '--preset', preset, '--data', dataPath, '--batch', String(BATCH), '--threads', String(threads)]);
+      await p.run(WARMUP_STEPS);
+      peers.set(name, p);
+    } catch (e) {
+      const reason = (e as Error).message;
+      peerErrors[name] = reason;
+      if (!p) {
+        // Never said ready: most likely no venv or no framework; it will not do better on the next preset.
+        unavailable.set(name, reason);
+        notes.push(`peer ${name} unavailable: ${reason}`);
+      } else {
+        notes.push(`peer ${name} failed in warm-up: ${reason}`);
+        await p.quit();
       }
     }
   }
@@ -306,53 +371,117 @@ async function benchPreset(preset: BenchPreset, x: Float32Array): Promise<Preset
   // Alternate: K vaekit steps, then K steps of each peer, R times, with a short pause at every
   // hand-over (see SETTLE_MS).
   const vk: number[] = [];
-  const pk: Partial<Record<PeerConfigName, number[]>> = {};
+  const vCpu: number[] = [];
+  const pk = new Map<PeerName, { ms: number[]; cpu: number[] }>();
   let lastLoss = NaN;
   for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
     for (let i = 0; i < stepsPerRound; i++) {
-      const s = await timeStep(vae, x, eps);
-      vk.push(s.ms);
-      lastLoss = s.loss;
+      const t0 = performance.now();
+      lastLoss = (await vae.trainStep(x, eps)).loss;
+      vk.push(performance.now() - t0);
     }
-    for (const [name, p] of Object.entries(peers) as [PeerConfigName, Peer][]) {
+    const c = process.cpuUsage(c0);
+    vCpu.push((c.user + c.system) / 1000 / (performance.now() - w0));
+    for (const [name, p] of peers) {
       await sleep(SETTLE_MS);
-      (pk[name] ??= []).push(...(await p.run(stepsPerRound)));
+      try {
+        const s = await p.run(stepsPerRound);
+        const acc = pk.get(name) ?? { ms: [], cpu: [] };
+        acc.ms.push(...s.ms);
+        acc.cpu.push(s.cpu);
+        pk.set(name, acc);
+      } catch (e) {
+        peerErrors[name] = `died: ${(e as Error).message}`;
+        notes.push(`peer ${name} died: ${(e as Error).message}`);
+        peers.delete(name);
+        pk.delete(name);
+        await p.quit();
+      }
     }
-    if (Object.keys(peers).length) await sleep(SETTLE_MS);
+    if (peers.size) await sleep(SETTLE_MS);
   }
   await vae.dispose();
 
-  const vMed = median(vk);
   const result: PresetResult = {
     preset,
     params: vae.parameterCount,
     macsPerImage: cost.macsPerImage,
     flopsPerStep: cost.flopsPerStep,
-    vaekit: { ms: vk, medianMs: vMed, minMs: Math.min(...vk), maxMs: Math.max(...vk), gflops: gflops(cost.flopsPerStep, vMed), lastLoss },
+    vaekit: { ...side(vk, vCpu, cost.flopsPerStep), lastLoss },
     peers: {},
-    ...(peerError ? { peerError } : {}),
+    peerErrors,
+    fastestPeer: null,
+    ratio: null,
   };
-  for (const [name, p] of Object.entries(peers) as [PeerConfigName, Peer][]) {
+  for (const [name, p] of peers) {
     await p.quit();
-    const ms = pk[name]!;
-    const med = median(ms);
-    const c = PEER_CONFIGS[name];
-    if (p.ready.params !== vae.parameterCount)
-      console.log(`  warning: ${preset}: peer has ${p.ready.params} parameters, vaekit ${vae.parameterCount}`);
+    const s = side(pk.get(name)!.ms, pk.get(name)!.cpu, cost.flopsPerStep);
+    const r = p.ready;
     result.peers[name] = {
-      config: name,
-      label: c.label,
-      threads: p.ready.threads,
-      blasThreads: p.ready.blas_threads,
-      torch: p.ready.torch,
-      params: p.ready.params,
-      ms,
-      medianMs: med,
-      gflops: gflops(cost.flopsPerStep, med),
-      speedup: med / vMed,
+      peer: name,
+      version: r.version,
+      params: r.params,
+      macsPerImage: r.macs_per_image,
+      threads: r.threads,
+      ...(r.jit_compile !== undefined ? { jitCompile: r.jit_compile } : {}),
+      ...(r.flops_per_step_measured !== undefined ? { flopsPerStepMeasured: r.flops_per_step_measured } : {}),
+      ...s,
+      checks: { params: r.params === vae.parameterCount, macs: r.macs_per_image === cost.macsPerImage, threads: Math.max(...s.cpu) <= threads + CPU_SLACK },
     };
+    if (r.params !== vae.parameterCount) notes.push(`warning: peer ${name} has ${r.params} parameters, vaekit ${vae.parameterCount}`);
+    if (r.macs_per_image !== cost.macsPerImage) notes.push(`warning: peer ${name} does ${r.macs_per_image} MACs per image, vaekit's table ${cost.macsPerImage}`);
+    const best = result.fastestPeer ? result.peers[result.fastestPeer]!.medianMs : Infinity;
+    if (s.medianMs < best) result.fastestPeer = name;
   }
+  if (result.fastestPeer) result.ratio = result.peers[result.fastestPeer]!.medianMs / result.vaekit.medianMs;
   return result;
+}
+
+function side(ms: number[], cpu: number[], flops: number): SideResult {
+  const med = median(ms);
+  return { ms, medianMs: med, minMs: Math.min(...ms), maxMs: Math.max(...ms), gflops: gflops(flops, med), cpu };
+}
+
+// ---- the ceiling: ONNX Runtime's own MatMul ----------------------------------------------------------
+
+/**
+ * GFLOP/s of one n×n by n×n MatMul in onnxruntime-node, with vaekit's session settings
+ * (2 intra-op threads, sequential, all optimizations): the rate the machine's best GEMM path
+ * reaches through the runtime vaekit uses, which no training step of small layers can beat.
+ * The model is three lines of ONNX, written here with onnx-proto (vaekit's own writer takes
+ * traced graphs, and a raw MatMul is all this needs).
+ */
+async function ortMatmulGflops(n: number): Promise<{ n: number; ms: number[]; medianMs: number; gflops: number }> {
+  const { onnx } = onnxProto;
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const io = (name: string) =>
+    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'vaekit-bench',
+    graph: { name: 'matmul', node: [{ opType: 'MatMul', input: ['A', 'B'], output: ['Y'] }], input: [io('A'), io('B')], output: [io('Y')] },
+  });
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const rng = new Rng(3);
+  const a = new ort.Tensor('float32', rng.normalArray(n * n), [n, n]);
+  const b = new ort.Tensor('float32', rng.normalArray(n * n), [n, n]);
+  const ms: number[] = [];
+  for (let i = 0; i < 2 + MATMUL_RUNS; i++) {
+    const t0 = performance.now();
+    await session.run({ A: a, B: b });
+    if (i >= 2) ms.push(performance.now() - t0);
+  }
+  await session.release();
+  const med = median(ms);
+  return { n, ms, medianMs: med, gflops: gflops(2 * n ** 3, med) };
 }
 
 // ---- memory --------------------------------------------------------------------------------------
@@ -392,9 +521,61 @@ async function memoryCheck(x: Float32Array, steps: number): Promise<MemoryResult
   return { preset, steps, checkpointStep: checkpoint, rssAtCheckpoint, rssAtEnd, ratio: rssAtEnd / rssAtCheckpoint, seconds, trace };
 }
 
+// ---- one epoch: `vaekit train` against Keras fit ---------------------------------------------------
+
+interface EpochResult {
+  images: number;
+  /** `vaekit train --preset lecture-conv --epochs 1`: the epoch as its log.jsonl records it, and the whole command. */
+  vaekit: { epochSeconds: number; commandSeconds: number; loss: number; command: string } | { error: string };
+  /** Keras fit of the lecture's model, one epoch (TF backend, fresh process): the epoch by callback, and the whole fit call. */
+  kerasTf: { epochSeconds: number; fitSeconds: number; steps: number; jitCompile: boolean; logs: Record<string, number> } | { error: string };
+}
+
+/** Times one epoch of both, one after the other (never together: they would share the cores). */
+async function epochCheck(tmp: string): Promise<EpochResult> {
+  const train = loadMnist('train');
+  const result: EpochResult = { images: train.count, vaekit: { error: 'not run' }, kerasTf: { error: 'not run' } };
+
+  const runDir = join(tmp, 'epoch-run');
+  const cli = resolve(REPO, 'dist/cli/main.js');
+  const args = [cli, 'train', '--preset', 'lecture-conv', '--epochs', '1', '--out', runDir];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const commandSeconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) result.vaekit = { error: lastLine(r.stderr || r.stdout || `exit ${r.status}`) };
+  else {
+    const log = JSON.parse(readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n')[0]) as { seconds: number; loss: number };
+    result.vaekit = { epochSeconds: log.seconds, commandSeconds, loss: log.loss, command: 'vaekit train --preset lecture-conv --epochs 1' };
+  }
+
+  await sleep(SETTLE_MS);
+  const data = join(tmp, 'train.npy');
+  writeNpy(data, train.images, [train.count, 784]);
+  const k = spawnSync(python, [resolve(REPO, PEERS['keras-tf'].script), ...PEERS['keras-tf'].args, '--preset', 'lecture-conv', '--epoch', '--data', data, '--threads', String(threads)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (k.status !== 0) result.kerasTf = { error: lastLine(k.stderr || k.error?.message || `exit ${k.status}`) };
+  else {
+    const e = JSON.parse(lastLine(k.stdout)) as { epoch_s: number; fit_s: number; steps: number; jit_compile: boolean; logs: Record<string, number> };
+    result.kerasTf = { epochSeconds: e.epoch_s, fitSeconds: e.fit_s, steps: e.steps, jitCompile: e.jit_compile, logs: e.logs };
+  }
+  return result;
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (argv.setup) {
+    // The venv the peers run in; bench/setup-peers.sh says what it installs.
+    const venv = process.env.VAEKIT_BENCH_VENV || DEFAULT_VENV;
+    console.log(`setting up the peers' venv at ${venv} (bench/setup-peers.sh)`);
+    const r = spawnSync('bash', [SETUP_SCRIPT, venv], { stdio: 'inherit' });
+    if (r.status !== 0) fail(`bench/setup-peers.sh failed (exit ${r.status}); see its output above`);
+    console.log(`done; now: npm run bench${venv === DEFAULT_VENV ? '' : ` -- --python ${join(venv, 'bin/python')}`}`);
+    return;
+  }
+
   const require = createRequire(import.meta.url);
   const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
   const cpus = os.cpus();
@@ -404,85 +585,148 @@ async function main(): Promise<void> {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     loadAvgAtStart: os.loadavg(),
+    loadAvgAtEnd: [] as number[],
     node: process.version,
     onnxruntimeNode: ortVersion,
-    torch: null as string | null,
+    python,
     gitCommit: gitCommit(),
   };
   console.log(`vaekit training-step benchmark: batch ${BATCH}, ${WARMUP_STEPS} warm-up steps, ${rounds} rounds × ${stepsPerRound} steps per side, median of ${rounds * stepsPerRound}`);
-  console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}`);
+  console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}, load average ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  if (peerNames.length) {
+    console.log(`peers: ${peerNames.join(', ')} in ${python}, each limited to ${threads} threads`);
+    if (!existsSync(python)) console.log(`  no Python at ${python}: run \`npm run bench -- --setup\`, or pass --python / set VAEKIT_BENCH_PYTHON`);
+  }
 
-  // One real MNIST batch, the same for every preset (the peer uses its own random batch of the
-  // same shape; the work per step does not depend on the pixel values).
+  // One real MNIST batch, the same for vaekit and every peer (handed over as a temporary .npy).
   const x = loadMnist('train', { limit: BATCH }).images;
+  const tmp = mkdtempSync(join(os.tmpdir(), 'vaekit-bench-'));
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const dataPath = join(tmp, 'batch.npy');
+  writeNpy(dataPath, x, [BATCH, 784]);
+
+  const t0 = performance.now();
+  process.stdout.write(`  ONNX Runtime MatMul ${MATMUL_N}³ …`);
+  const matmul = [await ortMatmulGflops(MATMUL_N)];
+  process.stdout.write(` ${fmt(matmul[0].gflops)} GFLOP/s\n`);
 
   const results: PresetResult[] = [];
-  const t0 = performance.now();
   for (const preset of presets) {
     process.stdout.write(`  ${preset} …`);
     const t = performance.now();
-    const r = await benchPreset(preset, x);
+    const r = await benchPreset(preset, x, dataPath);
     results.push(r);
-    machine.torch ??= r.peers.tuned?.torch ?? r.peers.issue?.torch ?? null;
-    process.stdout.write(` vaekit ${fmt(r.vaekit.medianMs)} ms` + Object.values(r.peers).map((p) => `, peer ${p!.config} ${fmt(p!.medianMs)} ms`).join('') + ` (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(` vaekit ${fmt(r.vaekit.medianMs)} ms` + Object.values(r.peers).map((p) => `, ${p.peer} ${fmt(p.medianMs)} ms`).join('') + ` (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+    for (const n of notes.splice(0)) console.log(`    ${n}`);
   }
+
+  process.stdout.write(`  ONNX Runtime MatMul ${MATMUL_N}³ again …`);
+  matmul.push(await ortMatmulGflops(MATMUL_N));
+  process.stdout.write(` ${fmt(matmul[1].gflops)} GFLOP/s\n`);
+  const ceiling = Math.max(...matmul.map((m) => m.gflops));
 
   process.stdout.write(`  memory: ${memorySteps} lecture-conv steps …`);
   const memory = await memoryCheck(x, memorySteps);
   process.stdout.write(` (${memory.seconds.toFixed(0)} s)\n`);
 
+  let epoch: EpochResult | undefined;
+  if (argv.epoch) {
+    process.stdout.write('  one epoch of lecture-conv: vaekit train, then Keras fit (TensorFlow) …');
+    epoch = await epochCheck(tmp);
+    process.stdout.write(' done\n');
+  }
+  machine.loadAvgAtEnd = os.loadavg();
+
   // ---- report ----
   console.log();
-  if (machine.torch) console.log(`PyTorch ${machine.torch} (Debian python3-torch, ${PYTHON}); peer ms are timed inside Python around zero_grad + forward + backward + step`);
-  const head = ['preset', 'vaekit ms/step', 'GFLOP/s', 'peer ms (issue)', 'GFLOP/s', 'speed-up', 'peer ms (tuned)', 'GFLOP/s', 'speed-up'];
-  const rows = results.map((r) => {
-    const cells = [r.preset, fmt(r.vaekit.medianMs), fmt(r.vaekit.gflops)];
-    for (const name of ['issue', 'tuned'] as PeerConfigName[]) {
-      const p = r.peers[name];
-      cells.push(p ? fmt(p.medianMs) : '–', p ? fmt(p.gflops) : '–', p ? `${p.speedup.toFixed(2)}×` : '–');
-    }
-    return cells;
-  });
-  printTable(head, rows);
-  console.log('speed-up = peer ms / vaekit ms (above 1: vaekit faster).');
-  console.log(`issue = ${PEER_CONFIGS.issue.label}; tuned = ${PEER_CONFIGS.tuned.label}, the honest comparison.`);
-  console.log('GFLOP/s counts the layer products only: forward MACs × 2 × 3 (forward + backward) × 128.');
+  const versions = new Map<PeerName, string>();
+  for (const r of results) for (const p of Object.values(r.peers)) versions.set(p.peer, p.version + (p.jitCompile === undefined ? '' : p.jitCompile ? ', XLA' : ', no XLA'));
+  for (const [name, v] of versions) console.log(`${name.padEnd(9)} ${v}`);
+  for (const name of peerNames) if (!versions.has(name)) console.log(`${name.padEnd(9)} unavailable: ${unavailable.get(name) ?? 'failed on every preset (see above)'}`);
+  console.log(`ceiling   ONNX Runtime MatMul ${MATMUL_N}³: ${matmul.map((m) => fmt(m.gflops)).join(' and ')} GFLOP/s (before and after the presets)\n`);
 
-  // The issue's targets, against both peer configurations.
-  const targets: { preset: PresetName; config: PeerConfigName; speedup: number; met: boolean }[] = [];
+  const head = ['preset', 'vaekit ms/step (GFLOP/s)', ...peerNames.map((n) => `${n} ms/step (GFLOP/s)`), 'fastest peer ÷ vaekit'];
+  const rows = results.map((r) => [
+    r.preset,
+    `${fmt(r.vaekit.medianMs)} (${fmt(r.vaekit.gflops)})`,
+    ...peerNames.map((n) => {
+      const p = r.peers[n];
+      return p ? `${fmt(p.medianMs)} (${fmt(p.gflops)})` : '–';
+    }),
+    r.ratio === null ? '–' : `${r.ratio.toFixed(2)}× (${r.fastestPeer})`,
+  ]);
+  printTable(head, rows);
+  console.log(`median ms per training step at batch ${BATCH}; GFLOP/s counts the layer products only: forward MACs × 2 × 3 (forward + backward) × ${BATCH}.`);
+  console.log(`vaekit at ${results.map((r) => `${r.preset} ${((100 * r.vaekit.gflops) / ceiling).toFixed(0)}%`).join(', ')} of the ${fmt(ceiling)} GFLOP/s MatMul ceiling.`);
+
+  console.log('\nchecks (params = vaekit\'s, MACs/image = the FLOP table, busy cores = CPU s ÷ wall s, max over rounds;');
+  console.log(' FlopCounter: torch\'s own count of a whole step, which skips the first layer\'s input gradient):');
   for (const r of results) {
-    if (r.preset === 'keras-conv2d') continue; // the issue sets no target for it
-    for (const [name, p] of Object.entries(r.peers) as [PeerConfigName, PeerResult][])
-      targets.push({ preset: r.preset, config: name, speedup: p.speedup, met: p.speedup >= 5 });
+    const cells = [`vaekit ${Math.max(...r.vaekit.cpu).toFixed(2)} cores`];
+    for (const p of Object.values(r.peers)) {
+      const bad = [!p.checks.params && `params ${p.params} ≠ ${r.params}`, !p.checks.macs && `MACs ${p.macsPerImage} ≠ ${r.macsPerImage}`, !p.checks.threads && 'OVER THE THREAD LIMIT'].filter(Boolean);
+      const measured = p.flopsPerStepMeasured ? `, FlopCounter ${(p.flopsPerStepMeasured / 1e9).toFixed(3)} vs ${(r.flopsPerStep / 1e9).toFixed(3)} GFLOP` : '';
+      cells.push(`${p.peer} ${Math.max(...p.cpu).toFixed(2)} cores${measured}, ${bad.length ? bad.join(', ') : 'ok'}`);
+    }
+    console.log(`  ${r.preset.padEnd(13)} ${cells.join('; ')}`);
   }
-  if (targets.length) {
-    console.log('\ntargets (vaekit ≥ 5× faster than the peer):');
-    for (const t of targets) console.log(`  ${t.preset.padEnd(13)} vs ${t.config.padEnd(5)} ${t.speedup.toFixed(2).padStart(6)}×  ${t.met ? 'met' : 'NOT met'}`);
-  }
+  console.log('thread limits as the peers report them:');
+  const seen = new Set<string>();
+  for (const r of results)
+    for (const p of Object.values(r.peers)) {
+      const t = JSON.stringify(p.threads);
+      if (!seen.has(p.peer + t)) console.log(`  ${p.peer.padEnd(9)} ${t}`);
+      seen.add(p.peer + t);
+    }
+
+  const speed = results.map((r) => ({ preset: r.preset, ratio: r.ratio, fastestPeer: r.fastestPeer, met: r.ratio !== null && r.ratio >= 1 }));
+  console.log('\ntargets:');
+  for (const t of speed)
+    console.log(`  ${t.preset.padEnd(13)} fastest peer ÷ vaekit ${t.ratio === null ? '   –  ' : `${t.ratio.toFixed(2).padStart(5)}×`}  ${t.ratio === null ? 'no peer' : t.met ? 'met (≥ 1.0×)' : 'NOT met (< 1.0×)'}`);
   const memMet = memory.ratio <= 1.1 && memory.ratio >= 0.9;
   console.log(
-    `\nmemory (lecture-conv, fresh model): RSS after step ${memory.checkpointStep} ${mib(memory.rssAtCheckpoint)} MiB, after step ${memory.steps} ${mib(memory.rssAtEnd)} MiB, ratio ${memory.ratio.toFixed(3)} (target within 10%: ${memMet ? 'met' : 'NOT met'})`,
+    `  memory (lecture-conv, fresh model): RSS after step ${memory.checkpointStep} ${mib(memory.rssAtCheckpoint)} MiB, after step ${memory.steps} ${mib(memory.rssAtEnd)} MiB, ratio ${memory.ratio.toFixed(3)} (within 10%: ${memMet ? 'met' : 'NOT met'})`,
   );
+  let epochMet: boolean | null = null;
+  if (epoch) {
+    const v = epoch.vaekit;
+    const k = epoch.kerasTf;
+    const vs = 'error' in v ? `error: ${v.error}` : `${v.epochSeconds.toFixed(1)} s epoch (${v.commandSeconds.toFixed(1)} s for the whole command)`;
+    const ks = 'error' in k ? `error: ${k.error}` : `${k.epochSeconds.toFixed(1)} s epoch (${k.fitSeconds.toFixed(1)} s for the fit call, ${k.steps} steps)`;
+    if (!('error' in v) && !('error' in k)) epochMet = v.epochSeconds <= k.epochSeconds;
+    console.log(`  one lecture-conv epoch on ${epoch.images} images: vaekit train ${vs}; Keras fit (TF) ${ks}${epochMet === null ? '' : epochMet ? ' — met' : ' — NOT met'}`);
+  }
 
   const report = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, memorySteps, settleMs: SETTLE_MS, presets },
+    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
     machine,
-    peer: peerUnavailable ? { available: false, reason: peerUnavailable } : { available: true, configs: PEER_CONFIGS },
+    peers: Object.fromEntries(peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }])),
+    matmulCeiling: matmul,
     results,
-    targets: { speedup: targets, memory: { ratio: memory.ratio, met: memMet } },
+    targets: { speed, memory: { ratio: memory.ratio, met: memMet }, ...(epoch ? { epoch: { met: epochMet } } : {}) },
     memory,
+    ...(epoch ? { epoch } : {}),
     totalSeconds: (performance.now() - t0) / 1000,
   };
   mkdirSync(dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
-  renameSync(tmp, outPath);
+  const tmpOut = `${outPath}.${process.pid}.tmp`;
+  writeFileSync(tmpOut, JSON.stringify(report, null, 2) + '\n');
+  renameSync(tmpOut, outPath);
   console.log(`\nwrote ${outPath}`);
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
+
+/** Writes float32 data as a NumPy .npy file (format 1.0: magic, header dict padded to 64 bytes, data). */
+function writeNpy(path: string, data: Float32Array, shape: number[]): void {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  const pad = 64 - ((10 + dict.length + 1) % 64);
+  const header = Buffer.from(`${dict}${' '.repeat(pad % 64)}\n`, 'latin1');
+  const pre = Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8]);
+  writeFileSync(path, Buffer.concat([pre, header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
 
 function median(a: number[]): number {
   const s = [...a].sort((p, q) => p - q);
@@ -524,6 +768,13 @@ function gitCommit(): string | null {
   } catch {
     return null;
   }
+}
+
+/** A comma-separated flag, each item checked against the allowed values. */
+function list<T extends string>(s: string, allowed: readonly T[], flag: string): T[] {
+  const items = s.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const v of items) if (!allowed.includes(v as T)) fail(`${flag}: unknown '${v}', expected some of ${allowed.join(', ')}`);
+  return items as T[];
 }
 
 function positiveInt(flag: string, s: string): number {

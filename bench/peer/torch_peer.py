@@ -1,43 +1,35 @@
-#!/usr/bin/python3
-"""PyTorch peer for the vaekit training-step benchmark.
+"""PyTorch peer for the vaekit benchmark: the four seed models, translated to PyTorch.
 
-The Node harness starts this script once per preset and drives it over stdin, so that
-vaekit and PyTorch runs can be interleaved (same machine state, same thermal conditions)
-without paying PyTorch's import/startup cost inside the timed region.
-
-Protocol:
-    /usr/bin/python3 bench/peer/torch_peer.py --preset NAME [--batch 128] [--threads 2]
-                                              [--blas-threads 1] [--seed 0]
-    -> prints {"ready": true, "preset": ..., "params": N, "torch": "...", "threads": n,
-               "blas_threads": b}
-    stdin "run K"  -> K full training steps, prints {"ms": [...], "loss": last_loss}
-    stdin "quit" or EOF -> exit
-    --selftest     -> 3 steps of every preset, printed for a human, then exit
+    bench/.venv/bin/python bench/peer/torch_peer.py --preset NAME --data images.npy
+        [--batch 128] [--threads 2] [--seed 0]
+        -> the stdin protocol of peer_common.py ("run K" answers K timed steps)
+    ... --selftest -> 3 steps of every preset, printed for a human, then exit
 
 The four models follow /work/shared/SPEC.md section 1, translated from Keras (NHWC) to
-PyTorch (NCHW) with the same arithmetic: same layer shapes, same padding, same init,
-same loss reductions and the same optimizer hyper-parameters.
+PyTorch (NCHW) with the same arithmetic: same layer shapes, same padding, same init, same loss
+reductions and the same optimizer hyper-parameters. eps is drawn once up front, so every step
+does identical work and no RNG time lands in the timing (vaekit's harness does the same).
 
-Use Debian's interpreter (/usr/bin/python3): Debian's torch lives in
-/usr/lib/python3/dist-packages, which a pyenv python does not see.
+Threads: a pip build of torch 2.x (MKL + oneDNN on one OpenMP pool) sized by
+torch.set_num_threads and OMP_NUM_THREADS/MKL_NUM_THREADS, set before torch loads; the ready
+line reports what ATen says back (at::get_num_threads, omp/mkl max threads).
 """
 
 import argparse
-import json
 import os
 import sys
 import time
 
-PRESET_NAMES = ["lecture-conv", "geron-dense", "keras-conv2d", "medium-dense"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_common import PRESET_NAMES, limit_threads, load_images, serve  # noqa: E402
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description="PyTorch training-step peer for the vaekit benchmark")
     p.add_argument("--preset", choices=PRESET_NAMES, help="model preset (SPEC.md section 1)")
+    p.add_argument("--data", help="float32 (N, 784) .npy of MNIST images in [0, 1] (default: random)")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--threads", type=int, default=2, help="torch intra-op (OpenMP) threads")
-    p.add_argument("--blas-threads", type=int, default=1,
-                   help="OpenBLAS threads (default 1: see the note on thread pools below)")
+    p.add_argument("--threads", type=int, default=2, help="CPUs, and torch's intra-op threads")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--selftest", action="store_true", help="run 3 steps of every preset and exit")
     args = p.parse_args(argv)
@@ -46,23 +38,14 @@ def parse_args(argv):
     return args
 
 
-# Thread pools must be sized before torch (and the BLAS it loads) is imported: OpenMP and
-# OpenBLAS read these once at load time, and torch.set_num_threads leaves a system OpenBLAS
-# at its default of one thread per core (checked with openblas_get_num_threads).
-#
-# Debian's torch runs two independent pools: OpenMP (intra-op parallelism, oneDNN convs) and
-# libopenblas0-pthread's own pthreads (every GEMM: Linear layers, ConvTranspose2d's im2col).
-# Sizing both to N puts 2N spinning threads on N cores; on a 2-core box that made conv steps
-# 3-5x slower and wildly erratic (50-700 ms for lecture-conv). So --threads sizes torch's
-# pool and BLAS stays single-threaded by default, the way pip wheels share one MKL/OpenMP pool.
 ARGS = parse_args(sys.argv[1:])
-os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.blas_threads)
+CPUS = limit_threads(ARGS.threads)
 
-import torch  # noqa: E402  (must follow the environment set-up above)
+import torch  # noqa: E402  (must follow the thread set-up above)
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(ARGS.threads)
 
 
 def keras_init(module):
@@ -210,73 +193,100 @@ def count(modules):
     return sum(p.numel() for mod in modules for p in mod.parameters())
 
 
+def macs_per_image(model, x, eps):
+    """Forward multiply-adds per image, from the shapes the layers really see (forward hooks):
+    Linear in·out, Conv2d k²·cin·cout per output pixel, ConvTranspose2d k²·cin·cout per input
+    pixel (the convention of bench/run.ts, so the two can be compared)."""
+    macs = [0]
+
+    def hook(m, inputs, output):
+        w = m.weight.numel()
+        if isinstance(m, nn.Linear):
+            macs[0] += w
+        elif isinstance(m, nn.ConvTranspose2d):
+            macs[0] += inputs[0].shape[2] * inputs[0].shape[3] * w
+        else:
+            macs[0] += output.shape[2] * output.shape[3] * w
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))]
+    with torch.no_grad():
+        model.loss(x[:1], eps[:1])
+    for h in handles:
+        h.remove()
+    return macs[0]
+
+
 class Peer:
-    def __init__(self, preset, batch, seed):
+    def __init__(self, preset, batch, seed, images=None):
         model_cls, opt_cls = PRESETS[preset]
         torch.manual_seed(seed)
         self.model = model_cls()
         keras_init(self.model)
         self.opt = opt_cls(self.model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
-        self.x = torch.rand(batch, 1, 28, 28)
+        # (B, 784) rows of the benchmark's images -> NCHW (B, 1, 28, 28)
+        self.x = torch.from_numpy(images[:batch]).reshape(batch, 1, 28, 28) if images is not None else torch.rand(batch, 1, 28, 28)
         self.eps = torch.randn(batch, model_cls.latent)
         self.params = count([self.model])
         self.encoder_params = count(self.model.encoder_modules())
         self.decoder_params = count([self.model.dec])
+        self.macs_per_image = macs_per_image(self.model, self.x, self.eps)
         self.last_loss = float("nan")
+
+    def step(self):
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.model.loss(self.x, self.eps)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+    def measured_flops(self):
+        """FLOPs of one whole training step (forward + backward products) as torch's own
+        FlopCounterMode counts them: an independent check of the harness's 6·MACs·batch."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        with FlopCounterMode(display=False) as counter:
+            self.step()
+        return counter.get_total_flops()
 
     def run(self, k):
         ms = []
         for _ in range(k):
             t0 = time.perf_counter()
-            self.opt.zero_grad(set_to_none=True)
-            loss = self.model.loss(self.x, self.eps)
-            loss.backward()
-            self.opt.step()
+            loss = self.step()
             ms.append((time.perf_counter() - t0) * 1000.0)
             # .item() after the timer: the step is already synchronous on CPU, and reading the
             # scalar is bookkeeping that the vaekit side does not pay inside its timing either.
             self.last_loss = loss.item()
-        return ms
+        return ms, self.last_loss
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+def thread_report():
+    """What ATen reports after the limits were set (the lines of torch.__config__.parallel_info()
+    that name a thread count)."""
+    info = [line.strip() for line in torch.__config__.parallel_info().splitlines()]
+    return {"cpu_affinity": CPUS, "torch_threads": torch.get_num_threads(),
+            "parallel_info": [line for line in info if "threads()" in line]}
 
 
-def serve(args):
-    peer = Peer(args.preset, args.batch, args.seed)
-    emit({"ready": True, "preset": args.preset, "params": peer.params,
-          "torch": torch.__version__, "threads": torch.get_num_threads(),
-          "blas_threads": args.blas_threads})
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        if cmd[0] == "quit":
-            break
-        if cmd[0] == "run":
-            k = int(cmd[1]) if len(cmd) > 1 else 1
-            ms = peer.run(k)
-            emit({"ms": ms, "loss": peer.last_loss})
-        else:
-            emit({"error": "unknown command: " + line.strip()})
+def main(args):
+    peer = Peer(args.preset, args.batch, args.seed, load_images(args.data) if args.data else None)
+    serve({"framework": "torch", "version": f"torch {torch.__version__}", "params": peer.params,
+           "macs_per_image": peer.macs_per_image, "flops_per_step_measured": peer.measured_flops(),
+           "threads": thread_report()}, peer.run)
 
 
 def selftest(args):
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"blas threads {args.blas_threads}, batch {args.batch}")
+    print(f"torch {torch.__version__}, {thread_report()}, batch {args.batch}")
     for name in PRESET_NAMES:
         peer = Peer(name, args.batch, args.seed)
-        ms = peer.run(3)
+        ms, loss = peer.run(3)
         print(f"{name:13s} params {peer.params:>7,d} (enc {peer.encoder_params:,d}, "
-              f"dec {peer.decoder_params:,d})  ms/step " + " ".join(f"{t:7.2f}" for t in ms)
-              + f"  loss {peer.last_loss:.4f}")
+              f"dec {peer.decoder_params:,d}), MACs/image {peer.macs_per_image:,d}  ms/step "
+              + " ".join(f"{t:7.2f}" for t in ms) + f"  loss {loss:.4f}")
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(ARGS.threads)
     if ARGS.selftest:
         selftest(ARGS)
     else:
-        serve(ARGS)
+        main(ARGS)
