@@ -1,7 +1,7 @@
 """Keras itself opens vaekit's exported .keras files and reproduces vaekit's outputs.
 
     node --import tsx bench/keras/export_reference.ts RUN OUT   # vaekit: export + its own outputs
-    /work/peers-venv/bin/python bench/keras/check_export.py OUT [OUT ...]
+    bench/.venv/bin/python bench/keras/check_export.py OUT [OUT ...]
 
 For each OUT: keras.models.load_model on encoder.keras and decoder.keras (plain load, no
 custom_objects, safe_mode on), then encoder([x, eps]) and decoder(z_mean) on vaekit's 16 test

@@ -1,7 +1,7 @@
 """Writes small Keras encoder/decoder pairs in the shapes users write them, for vaekit's import
 tests (test/keras/variants.test.ts), with Keras's own outputs beside them.
 
-    /work/peers-venv/bin/python bench/keras/make_variants.py test/keras/fixtures
+    bench/.venv/bin/python bench/keras/make_variants.py test/keras/fixtures
 
 Each variant folder gets encoder.<ext>, decoder.<ext> and ref.json: 4 input images (in the
 model's input layout), eps, and Keras's z_mean, z_log_var, z = z_mean + exp(z_log_var / 2) * eps
