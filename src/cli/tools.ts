@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/index.js';
-import { loadDataSource, sourceOf } from '../data/source.js';
+import { applicableOptions, loadDataSource, sourceOf } from '../data/source.js';
 import { axisPng, arithmeticPng, compareLatentSvg, interpolationPng, latentSvg, manifoldPng, morphPng, reconstructionsPng, runReport, samplesByLabelPng, samplesPng } from '../run/figures.js';
 import { loadRun, saveRun, type Run } from '../run/run.js';
 import { classMeans, type InterpolationMethod } from '../tools/latent.js';
@@ -18,7 +18,7 @@ import { duration, int, intList, num, oneOf, UserError } from './util.js';
 /** The run's own test data (or training data when its source has no test split). */
 function testData(run: Run, source?: string, limit?: number): Dataset {
   const src = source ?? sourceOf(run.manifest.dataset?.source ?? 'mnist');
-  const options = source === undefined ? run.manifest.dataset?.options : undefined;
+  const options = source === undefined ? applicableOptions(src, run.manifest.dataset?.options ?? {}) : undefined;
   const { train, test } = loadDataSource(src, { ...options, limit: limit === undefined ? undefined : limit * 6 });
   const ds = test ?? train;
   if (ds.shape.join() !== run.vae.inputShape.join()) throw new UserError(`--data ${src}: images are ${ds.shape.join('×')}, the run expects ${run.vae.inputShape.join('×')}`);
@@ -42,6 +42,7 @@ function save(path: string, data: string | Uint8Array, what: string): void {
 
 async function withRun(dir: string, f: (run: Run) => Promise<void>): Promise<void> {
   const run = loadRun(dir);
+  if (run.repaired) console.warn(`vaekit: note: ${run.repaired}`);
   try {
     await f(run);
   } finally {
