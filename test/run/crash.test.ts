@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { loadRun, openRunFolder } from '../../src/run/run.js';
 import { trainRun } from '../../src/run/train.js';
+import { cli } from '../cli/helpers.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 const root = mkdtempSync(join(tmpdir(), 'vaekit-crash-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
