@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { layerFromSpec, type KerasShape, type Layer, type LayerSpec } from '../nn/layers.js';
-import { parseWith, zBool, zInt, zNumber, zOneOf } from '../util/check.js';
+import { parseWith, show, zBool, zInt, zNumber, zOneOf } from '../util/check.js';
 import type { LossConfig } from '../nn/losses.js';
 import type { OptimizerSpec } from '../optim/optimizers.js';
 import type { VAEConfig } from './vae.js';
@@ -90,8 +90,10 @@ export function configFromJSON(j: VAEConfigJSON): VAEConfig {
   const c = parseWith('', CONFIG_SCHEMA, j, 'architecture');
   const specs = (side: 'encoder' | 'decoder') =>
     c[side].map((l, i) => {
-      const type = (l as { type?: unknown })?.type;
-      const schema = typeof type === 'string' && Object.hasOwn(LAYER_SCHEMAS, type) ? LAYER_SCHEMAS[type] : null;
+      if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new TypeError(`${side}[${i}] expects a layer (an object with a type), got ${show(l)}`);
+      const type = (l as { type?: unknown }).type;
+      if (typeof type !== 'string') throw new TypeError(`${side}[${i}].type expects one of ${Object.keys(LAYER_SCHEMAS).join(', ')}, got ${show(type)}`);
+      const schema = Object.hasOwn(LAYER_SCHEMAS, type) ? LAYER_SCHEMAS[type] : null;
       return schema ? (parseWith(`${side}[${i}].`, schema, l, `${side}[${i}]`) as LayerSpec) : (l as LayerSpec);
     });
   const config: VAEConfig = {

@@ -15,14 +15,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { z } from 'zod';
 import type { Dataset, ValidationSize } from '../data/index.js';
 import type { DataSourceOptions } from '../data/source.js';
 import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
 import { VAE, type StepMetrics } from '../models/vae.js';
-import { checkpointBytes, readCheckpoint } from '../train/checkpoint.js';
+import { checkpointBytes, readCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { LatentDiagnostics } from '../train/diagnostics.js';
 import type { EpochLog } from '../train/fit.js';
+import { writeFileAtomic } from '../util/files.js';
 import { commitFiles, settleFolder, type CommitRecord } from './commit.js';
+import { parseWith, show, zBool, zInt, zNumber } from '../util/check.js';
 import { VERSION } from '../version.js';
 
 /** The run's description, `manifest.json`. */
@@ -109,9 +112,23 @@ export function commitEpoch(dir: string, vae: VAE, manifest: Manifest, history: 
     [RUN_FILES.checkpoint]: checkpointBytes(vae, { epoch, extra: { history } }),
     [RUN_FILES.encoder]: vae.exportEncoder(),
     [RUN_FILES.decoder]: vae.exportDecoder(),
-    [RUN_FILES.log]: history.map((h) => JSON.stringify(h)).join('\n') + (history.length ? '\n' : ''),
+    [RUN_FILES.log]: logText(history),
   };
   commitFiles(dir, RUN_FILES.manifest, epoch, data, [], (record) => manifestText(manifest, record));
+}
+
+/** Writes the checkpoint (weights + optimizer state) for `epoch` on its own (atomically); `saveRun` then commits it. */
+export function saveCheckpointTo(dir: string, vae: VAE, epoch: number, history: EpochLog[]): void {
+  saveCheckpoint(join(dir, RUN_FILES.checkpoint), vae, { epoch, extra: { history } });
+}
+
+/** Writes log.jsonl on its own (atomically), one line per epoch; `saveRun` then commits it. */
+export function writeLog(dir: string, history: EpochLog[]): void {
+  writeFileAtomic(join(dir, RUN_FILES.log), logText(history));
+}
+
+function logText(history: EpochLog[]): string {
+  return history.map((h) => JSON.stringify(h)).join('\n') + (history.length ? '\n' : '');
 }
 
 /**
@@ -151,6 +168,26 @@ export function openRunFolder(dir: string): { manifest: Manifest | null; repaire
   return { manifest, mismatched, ...(parts.length ? { repaired: `${dir}: ${parts.join('; ')}` } : {}) };
 }
 
+const count = zInt(0);
+/** What readers rely on in a manifest, by type and range; other fields pass (newer writers may add some). */
+const MANIFEST_SCHEMA = z.looseObject({
+  architecture: z.looseObject({}, { error: 'an object' }),
+  inputShape: z.tuple([zInt(1, 4096), zInt(1, 4096), zInt(1, 4)], { error: '[height, width, channels]' }),
+  latentDim: zInt(1, 4096),
+  preset: z.string({ error: 'a string' }).nullable().optional(),
+  labelNames: z.array(z.string({ error: 'a string' }), { error: 'a list of names' }).nullable().optional(),
+  dataset: z
+    .looseObject({ name: z.string({ error: 'a string' }), source: z.string({ error: 'a string' }), train: count, validation: count, test: count.optional(), sha256: z.string({ error: 'a string' }).optional(), options: z.looseObject({ labels: z.string({ error: 'a string' }).optional(), channels: zInt(1, 4).optional(), size: z.tuple([zInt(1, 4096), zInt(1, 4096)]).optional() }, { error: 'an object' }).optional() }, { error: 'an object' })
+    .nullable()
+    .optional(),
+  training: z.looseObject(
+    { epochs: zInt(1), epochsDone: count, batchSize: zInt(1), seed: zInt(0), beta: zNumber({ min: 0 }), klWarmup: zNumber({ min: 0 }), binarize: zBool().optional(), trainOnTest: zBool().optional(), limit: zInt(1).optional(), seconds: zNumber({ min: 0 }) },
+    { error: 'an object' },
+  ),
+  metrics: z.looseObject({}, { error: 'an object' }),
+  commit: z.object({ epoch: count, files: z.record(z.string(), z.object({ bytes: count, sha256: z.string({ error: 'a string' }), tmp: z.string({ error: 'a string' }) }, { error: 'an object' }), { error: 'an object' }) }, { error: 'an object' }).optional(),
+});
+
 /** Reads and checks `manifest.json`. */
 export function readManifest(dir: string): Manifest {
   if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
@@ -162,9 +199,13 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new Error(`${path}: corrupt JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (m?.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${JSON.stringify(m?.format)})`);
+  if (m === null || typeof m !== 'object' || m.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${show((m as Partial<Manifest> | null)?.format)})`);
   for (const k of ['architecture', 'inputShape', 'latentDim'] as const) if (m[k] === undefined) throw new Error(`${path}: missing '${k}'`);
-  if (!Number.isInteger(m.latentDim) || m.latentDim < 1) throw new Error(`${path}: latentDim must be a positive integer, got ${JSON.stringify(m.latentDim)}`);
+  try {
+    parseWith('', MANIFEST_SCHEMA, m, 'the manifest');
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
   return m;
 }
 
