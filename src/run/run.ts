@@ -240,7 +240,7 @@ export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
     void vae.dispose();
     throw e;
   }
-  const history = (ck.meta.extra?.history as EpochLog[] | undefined) ?? [];
+  const history = Array.isArray(ck.meta.extra?.history) ? (ck.meta.extra.history as EpochLog[]) : [];
   return { dir, manifest, vae, history, epochsDone: ck.meta.epoch, ...(repaired ? { repaired } : {}) };
 }
 
