@@ -13,7 +13,7 @@ import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
 import { evaluateDataset } from '../train/evaluate.js';
 import { fit, type BatchProgress, type EpochLog } from '../train/fit.js';
-import { holdsFiles } from './commit.js';
+import { holdsFiles, settleFolder } from './commit.js';
 import { commitEpoch, describeData, loadRun, makeManifest, openRunFolder, readManifest, RUN_FILES, type Manifest, type Run } from './run.js';
 
 /** How each preset's seed trained it, when the user does not say otherwise. */
@@ -102,6 +102,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   } else {
     const held = heldRun(o.out);
     if (held && !o.overwrite) throw new Error(`${o.out} holds another run (${held}); give --overwrite to replace it and its pictures, or --resume to continue it`);
+    if (existsSync(o.out)) removeStaleTemps(o.out);
   }
   const prev = resumed?.manifest.training;
   if (resumed && prev) {
@@ -160,6 +161,15 @@ function heldRun(dir: string): string | null {
     return `${m.preset ?? 'a custom model'}, ${m.training?.epochsDone ?? '?'} epoch${m.training?.epochsDone === 1 ? '' : 's'}`;
   } catch {
     return 'an incomplete or damaged one';
+  }
+}
+
+/** Removes temporary files a killed writer left (completing its commit first where the manifest can say how). */
+function removeStaleTemps(dir: string): void {
+  try {
+    openRunFolder(dir);
+  } catch {
+    settleFolder(dir, null); // a damaged manifest is about to be replaced: only clear the leftovers
   }
 }
 

@@ -73,6 +73,14 @@ test('files out of step with the commit record are refused; stale temporary file
   writeFileSync(join(swapped, 'log.jsonl'), readFileSync(join(swapped, 'log.jsonl'), 'utf8').split('\n')[0] + '\n');
   assert.throws(() => loadRun(swapped), /swapped\/log\.jsonl: \d+ bytes, the manifest's commit record says \d+ \(damaged, or left from another epoch\)/);
 
+  // A first epoch killed before its commit leaves only temporary files; training afresh clears them.
+  const fresh = join(root, 'fresh');
+  mkdirSync(fresh);
+  writeFileSync(join(fresh, 'checkpoint.bin.tmp-999999999'), 'half a checkpoint');
+  const f = await trainRun({ ...base, out: fresh, data: 'mnist', dataOptions: { limit: 100 }, validation: null, epochs: 1 });
+  await f.vae.dispose();
+  assert.deepEqual(readdirSync(fresh).sort(), ['checkpoint.bin', 'decoder.onnx', 'encoder.onnx', 'log.jsonl', 'manifest.json']);
+
   const stale = copy('stale');
   writeFileSync(join(stale, 'checkpoint.bin.tmp-999999999'), 'half a checkpoint');
   const s = loadRun(stale);
