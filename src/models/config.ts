@@ -75,8 +75,8 @@ export const CONFIG_SCHEMA = z.strictObject({
   optimizer: z
     .object({ name: zOneOf(['adam', 'nadam', 'rmsprop', 'sgd']), learningRate: rate.optional(), beta1: fraction.optional(), beta2: fraction.optional(), epsilon: rate.optional(), rho: fraction.optional(), momentum: fraction.optional(), nesterov: zBool().optional() }, { error: 'an object' })
     .optional(),
-  epochs: zInt(1, 1_000_000).optional(),
-  batchSize: zInt(1, 1_000_000).optional(),
+  epochs: zInt(1).optional(), // as --epochs
+  batchSize: zInt(1).optional(), // as --batch-size
   variational: zBool().optional(),
   numClasses: zInt(2, 100_000).nullable().optional(),
 }, { error: 'an object' });
