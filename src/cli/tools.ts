@@ -6,19 +6,19 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/index.js';
-import { loadDataSource, sourceOf } from '../data/source.js';
+import { applicableOptions, loadDataSource, sourceOf } from '../data/source.js';
 import { axisPng, arithmeticPng, compareLatentSvg, interpolationPng, latentSvg, manifoldPng, morphPng, reconstructionsPng, runReport, samplesByLabelPng, samplesPng } from '../run/figures.js';
 import { loadRun, saveRun, type Run } from '../run/run.js';
 import { classMeans, type InterpolationMethod } from '../tools/latent.js';
 import { evaluateDataset, logLikelihood } from '../train/evaluate.js';
 import { writeFileAtomic } from '../util/files.js';
 import { writeReport } from '../viz/report.js';
-import { duration, int, intList, num, oneOf, UserError } from './util.js';
+import { duration, int, intList, listOf, num, oneOf, UserError } from './util.js';
 
 /** The run's own test data (or training data when its source has no test split). */
 function testData(run: Run, source?: string, limit?: number): Dataset {
   const src = source ?? sourceOf(run.manifest.dataset?.source ?? 'mnist');
-  const options = source === undefined ? run.manifest.dataset?.options : undefined;
+  const options = source === undefined ? applicableOptions(src, run.manifest.dataset?.options ?? {}) : undefined;
   const { train, test } = loadDataSource(src, { ...options, limit: limit === undefined ? undefined : limit * 6 });
   const ds = test ?? train;
   if (ds.shape.join() !== run.vae.inputShape.join()) throw new UserError(`--data ${src}: images are ${ds.shape.join('×')}, the run expects ${run.vae.inputShape.join('×')}`);
@@ -42,6 +42,7 @@ function save(path: string, data: string | Uint8Array, what: string): void {
 
 async function withRun(dir: string, f: (run: Run) => Promise<void>): Promise<void> {
   const run = loadRun(dir);
+  if (run.repaired) console.warn(`vaekit: note: ${run.repaired}`);
   try {
     await f(run);
   } finally {
@@ -90,8 +91,8 @@ export function toolCommands(program: Command): void {
   program
     .command('sample <run>')
     .description('decode draws from the prior into a grid (Géron: 3 × 7)')
-    .option('-n, --count <n>', 'images', int('--count'), 21)
-    .option('--columns <n>', 'images per row', int('--columns'), 7)
+    .option('-n, --count <n>', 'images', int('--count', 1, 1000), 21)
+    .option('--columns <n>', 'images per row', int('--columns', 1, 100), 7)
     .option('--distribution <d>', 'gaussian (the prior) or uniform', oneOf('--distribution', ['gaussian', 'uniform'] as const), 'gaussian')
     .option('--range <r>', 'half-width of the uniform box', num('--range', 0), 2)
     .option('--temperature <t>', 'scale of the draws', num('--temperature', 0), 1)
@@ -114,7 +115,7 @@ export function toolCommands(program: Command): void {
   program
     .command('reconstruct <run>')
     .description('test images (top) over their reconstructions (bottom); Medium: 1,3,7')
-    .option('-i, --indices <list>', 'test image indices', intList('--indices'), [1, 3, 7])
+    .option('-i, --indices <list>', 'test image indices', intList('--indices', 100), [1, 3, 7])
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/reconstructions.png)')
     .action(async (dir: string, f: { indices: number[]; data?: string; out?: string }) =>
@@ -129,7 +130,7 @@ export function toolCommands(program: Command): void {
     .description('decode a path between two test images, or along one latent axis (--axis)')
     .option('--from <i>', 'first test image', int('--from', 0), 0)
     .option('--to <i>', 'second test image', int('--to', 0), 1)
-    .option('--steps <n>', 'images in the strip', int('--steps', 2), 10)
+    .option('--steps <n>', 'images in the strip', int('--steps', 2, 100), 10)
     .option('--method <m>', 'linear or slerp (spherical)', oneOf('--method', ['linear', 'slerp'] as const), 'linear')
     .option('--axis <k>', "sweep latent axis k with all other codings zero (Géron: 3)", int('--axis', 0))
     .option('--range <a,b>', 'for --axis: from,to', (v) => v.split(',').map(num('--range')), [-0.8, 0.8])
@@ -153,7 +154,7 @@ export function toolCommands(program: Command): void {
     .description("the lecture's digit morphing: decode the path between two class-mean latent vectors")
     .requiredOption('--from <class>', 'start class (number or name)')
     .requiredOption('--to <class>', 'end class (number or name)')
-    .option('--steps <n>', 'images in the strip', int('--steps', 2), 10)
+    .option('--steps <n>', 'images in the strip', int('--steps', 2, 100), 10)
     .option('--method <m>', 'linear or slerp', oneOf('--method', ['linear', 'slerp'] as const), 'linear')
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/morph-A-B.png)')
@@ -174,7 +175,7 @@ export function toolCommands(program: Command): void {
     .requiredOption('--plus <class>', 'class A')
     .requiredOption('--minus <class>', 'class B')
     .option('--image <i>', 'test image', int('--image', 0), 0)
-    .option('--scales <list>', 'multiples of the attribute vector', (v) => v.split(',').map(num('--scales')), [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5])
+    .option('--scales <list>', 'multiples of the attribute vector', listOf('--scales', num('--scales'), 100), [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5])
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/arithmetic.png)')
     .action(async (dir: string, f: { plus: string; minus: string; image: number; scales: number[]; data?: string; out?: string }) =>

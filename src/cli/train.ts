@@ -49,6 +49,7 @@ interface TrainFlags {
   validation?: number;
   trainOnTest?: boolean;
   resume?: boolean;
+  overwrite?: boolean;
   size?: number;
   channels?: 1 | 3;
   labels?: string;
@@ -72,7 +73,8 @@ export function trainCommand(program: Command): void {
     .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs (default 0)', int('--kl-warmup', 0))
     .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))
     .option('--train-on-test', 'also train on the test split (as keras.io does)')
-    .option('--resume', 'continue the run in --out from its last complete epoch')
+    .option('--resume', 'continue the run in --out from its last complete epoch (--epochs N beyond its own extends it)')
+    .option('--overwrite', 'replace the run --out holds, and its pictures')
     .option('--size <px>', 'resize folder images to px × px', int('--size'))
     .option('--channels <c>', 'folder images: 1 (grayscale) or 3 (RGB)', (v) => Number(oneOf('--channels', ['1', '3'])(v)) as 1 | 3)
     .option('--labels <file.npy>', 'labels for a .npy data source')
@@ -114,6 +116,7 @@ export function trainCommand(program: Command): void {
           validation: f.validation === undefined ? undefined : f.validation === 0 ? null : f.validation,
           trainOnTest: f.trainOnTest,
           resume: f.resume,
+          overwrite: f.overwrite,
           signal: controller.signal,
           onBatch: (p) => {
             if (!tty) return;
@@ -128,6 +131,13 @@ export function trainCommand(program: Command): void {
             console.log(epochLine(l));
           },
         });
+        if (r.repaired) console.warn(`vaekit: note: ${r.repaired}`);
+        if (r.alreadyFinished) {
+          const t = r.manifest.training;
+          console.log(`${out} is finished (${t.epochsDone} of ${t.epochs} epochs, evaluated); nothing to do (--epochs N with N > ${t.epochsDone} trains it further)`);
+          await r.vae.dispose();
+          return;
+        }
         if (r.stopped || controller.signal.aborted) {
           console.log(r.stopped ? `stopped; ${out} holds epoch ${r.history.at(-1)?.epoch ?? 0} (continue with --resume)` : `stopped after the last epoch; ${out} is complete`);
           process.exitCode = 130;

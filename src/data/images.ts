@@ -174,6 +174,10 @@ export function decodeImage(path: string): DecodedImage {
   }
   const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
   const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  // A header may claim any size: refuse what no training image is before a decoder allocates it.
+  const claimed = isPng && buf.length >= 24 ? [buf.readUInt32BE(16), buf.readUInt32BE(20)] : isJpeg ? jpegSize(buf) : null;
+  if (claimed && (claimed[0] > MAX_IMAGE_SIDE || claimed[1] > MAX_IMAGE_SIDE))
+    throw new Error(`${path}: a ${claimed[0]} × ${claimed[1]} px image is larger than the limit of ${MAX_IMAGE_SIDE} px a side`);
   try {
     if (isPng) {
       // pngjs expands every colour type and bit depth (16-bit is rescaled) to 8-bit RGBA.
@@ -185,9 +189,27 @@ export function decodeImage(path: string): DecodedImage {
       return { width: j.width, height: j.height, data: j.data };
     }
   } catch (e) {
-    throw new Error(`${path}: cannot decode ${isPng ? 'PNG' : 'JPEG'} image (${errorReason(e)})`);
+    // The decoders' own TypeErrors and RangeErrors on damaged data say nothing to a user.
+    const reason = e instanceof TypeError || e instanceof RangeError ? 'damaged or unsupported data' : errorReason(e);
+    throw new Error(`${path}: cannot decode ${isPng ? 'PNG' : 'JPEG'} image (${reason})`);
   }
   throw new Error(`${path}: not a PNG or JPEG image (unrecognised file signature)`);
+}
+
+/** Widest or tallest image the readers decode (a header can claim up to 2³² px a side). */
+export const MAX_IMAGE_SIDE = 16_384;
+
+/** [width, height] from a JPEG's first start-of-frame marker, or null when none is found. */
+function jpegSize(buf: Buffer): [number, number] | null {
+  let i = 2;
+  while (i + 9 < buf.length) {
+    if (buf[i] !== 0xff) return null;
+    const marker = buf[i + 1];
+    const len = buf.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return [buf.readUInt16BE(i + 7), buf.readUInt16BE(i + 5)];
+    i += 2 + len;
+  }
+  return null;
 }
 
 /** RGBA bytes → floats in [0, 1] with 1 (luminance) or 3 (RGB) channels, HWC. */

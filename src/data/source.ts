@@ -36,8 +36,37 @@ export function sourceOf(name: string): string {
   return m ? m[1] : name.replace(/ \((train|test|validation) part\)$/, '').replace(/\/(train|test)$/, '');
 }
 
-/** Loads `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file. */
+/** What kind of source a `--data` string names (`missing` when it names nothing). */
+export type SourceKind = 'mnist' | 'npy' | 'idx' | 'images' | 'missing';
+
+/** The kind of data source `source` names. */
+export function sourceKind(source: string): SourceKind {
+  if (source === 'mnist' || source === 'fashion-mnist' || source === 'fashion') return 'mnist';
+  if (!existsSync(source)) return 'missing';
+  if (statSync(source).isFile()) return 'npy';
+  return readdirSync(source).some((n) => /^train-images-idx3-ubyte(\.gz)?$/.test(n)) ? 'idx' : 'images';
+}
+
+/** Which reading options each kind of source takes (the limit applies to all). */
+const TAKES: Record<SourceKind, ReadonlyArray<'size' | 'channels' | 'labels'>> = { mnist: [], idx: [], npy: ['labels'], images: ['size', 'channels'], missing: ['size', 'channels', 'labels'] };
+const FLAG = { size: '--size', channels: '--channels', labels: '--labels' } as const;
+
+/** `opts` without the options `source` does not take (as older versions recorded them). */
+export function applicableOptions(source: string, opts: DataSourceOptions): DataSourceOptions {
+  const takes = TAKES[sourceKind(source)];
+  return Object.fromEntries(Object.entries(opts).filter(([k]) => k === 'limit' || takes.includes(k as 'size'))) as DataSourceOptions;
+}
+
+/** Loads `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file; options a source does not take are refused. */
 export function loadDataSource(source: string, opts: DataSourceOptions = {}): DataSplits {
+  const kind = sourceKind(source);
+  for (const k of ['size', 'channels', 'labels'] as const)
+    if (opts[k] !== undefined && !TAKES[kind].includes(k))
+      throw new RangeError(`${FLAG[k]}: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; --data ${source} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
+  return loadSource(source, opts);
+}
+
+function loadSource(source: string, opts: DataSourceOptions): DataSplits {
   const limit = opts.limit;
   const testLimit = limit === undefined ? undefined : Math.max(1000, Math.ceil(limit / 6));
   if (source === 'mnist') return { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: testLimit }) };

@@ -10,7 +10,7 @@ import { loadDataSource, type DataSourceOptions, type DataSplits } from '../data
 import type { VAEConfig } from '../models/vae.js';
 import { VAE } from '../models/vae.js';
 import { layerFromSpec } from '../nn/layers.js';
-import { describeData, makeManifest, saveCheckpointTo, saveRun, writeLog, type Manifest, type ModelSource } from '../run/run.js';
+import { commitEpoch, describeData, makeManifest, type Manifest, type ModelSource } from '../run/run.js';
 import { readKerasFile } from './files.js';
 import { translateKeras, type KerasTranslation } from './translate.js';
 
@@ -143,9 +143,7 @@ export async function importKerasRun(o: ImportKerasRunOptions): Promise<{ vae: V
     const created = !existsSync(o.out);
     mkdirSync(o.out, { recursive: true });
     try {
-      saveCheckpointTo(o.out, vae, 0, []);
-      writeLog(o.out, []);
-      saveRun(o.out, vae, manifest);
+      commitEpoch(o.out, vae, manifest, []);
     } catch (e) {
       if (created) rmSync(resolve(o.out), { recursive: true, force: true });
       throw e;

@@ -140,6 +140,8 @@ export class VAE implements LatentModel {
   private readonly threads: number;
   private readonly profilePrefix?: string;
   private readonly sessions = new Map<string, Promise<Compiled>>();
+  /** Set by `dispose()`: a disposed model refuses work instead of quietly rebuilding sessions. */
+  private disposed = false;
 
   /** Builds a model from a config; weights are initialized from `seed` as Keras would. */
   constructor(config: VAEConfig, opts: CreateOptions = {}) {
@@ -212,7 +214,9 @@ export class VAE implements LatentModel {
     const next = ws.map((given, i) => {
       const w = this.weights[i];
       const n = size(w);
-      if (!(given?.data instanceof Float32Array) || given.data.length !== n)
+      if (!(given?.data instanceof Float32Array))
+        throw new TypeError(`setWeights: '${w.name}' expects its values as a Float32Array of ${n}, got ${given?.data === undefined ? 'none' : Array.isArray(given.data) ? 'a plain Array (wrap it: Float32Array.from(values))' : typeof given.data}`);
+      if (given.data.length !== n)
         throw new RangeError(`setWeights: '${w.name}' expects ${n} values (shape [${w.kerasShape.join(',')}]), got ${given?.data?.length ?? 'none'}`);
       if (given.shape && given.shape.join(',') !== w.kerasShape.join(','))
         throw new RangeError(`setWeights: '${w.name}' expects shape [${w.kerasShape.join(',')}], got [${given.shape.join(',')}]`);
@@ -354,6 +358,7 @@ export class VAE implements LatentModel {
    * any ONNX runtime (opset 17) without vaekit.
    */
   exportEncoder(): Uint8Array {
+    this.checkLive('exportEncoder');
     const t = this.trace();
     return toOnnx({
       inputs: dataLeaves(t, false),
@@ -369,6 +374,7 @@ export class VAE implements LatentModel {
    * (N, latentDim), output `image` (N, H·W·C) in NHWC order.
    */
   exportDecoder(): Uint8Array {
+    this.checkLive('exportDecoder');
     const { leaves, image } = this.decoderTrace();
     return toOnnx({
       inputs: leaves,
@@ -463,7 +469,12 @@ export class VAE implements LatentModel {
 
   // ---- plumbing ----------------------------------------------------------------------------
 
+  private checkLive(what: string): void {
+    if (this.disposed) throw new Error(`VAE.${what}: the model was disposed; build or load it again`);
+  }
+
   private session(key: string, build: () => Uint8Array): Promise<Compiled> {
+    this.checkLive(key);
     let s = this.sessions.get(key);
     if (!s) {
       s = compile(build(), { threads: this.threads, profilePrefix: this.profilePrefix });
@@ -475,6 +486,7 @@ export class VAE implements LatentModel {
 
   /** Releases the native sessions. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(
@@ -564,6 +576,7 @@ function checkFinite(what: string, a: Float32Array): void {
 }
 
 function checkConfig(c: VAEConfig): void {
+  if (c === null || typeof c !== 'object') throw new TypeError(`VAE: expected a config object (a preset's, or configFromJSON's), got ${c === null ? 'null' : typeof c}`);
   if (!Array.isArray(c.inputShape) || c.inputShape.length !== 3 || !c.inputShape.every((d) => Number.isInteger(d) && d > 0))
     throw new RangeError(`VAE: inputShape must be [height, width, channels], got ${JSON.stringify(c.inputShape)}`);
   if (!Number.isInteger(c.latentDim) || c.latentDim < 1) throw new RangeError(`VAE: latentDim must be a positive integer, got ${c.latentDim}`);

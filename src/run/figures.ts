@@ -7,7 +7,8 @@ import type { LatentModel } from '../models/vae.js';
 import { Rng } from '../rng.js';
 import { addAttribute, attributeVector, classMeans, interpolate, latentPoints, manifold, morph, reconstruct, samplePrior, traverseAxis, type ClassMeans, type InterpolationMethod } from '../tools/latent.js';
 import { scatterSvg, sideBySideSvg } from '../viz/plots.js';
-import { imageGrid } from '../viz/png.js';
+import { expectInt } from '../util/check.js';
+import { imageGrid, MAX_GRID_IMAGES } from '../viz/png.js';
 import { lossCurves, runMetrics, type ReportData, type ReportFigure } from '../viz/report.js';
 import type { Run } from './run.js';
 
@@ -15,7 +16,7 @@ const shapeOf = (m: LatentModel) => m.inputShape as [number, number, number];
 
 /** `n` draws from the prior as a grid (Géron: 3 × 7); conditional models draw `n` of each `label`. */
 export async function samplesPng(model: LatentModel, o: { n?: number; columns?: number; distribution?: 'gaussian' | 'uniform'; temperature?: number; range?: number; seed?: number; label?: number } = {}): Promise<Buffer> {
-  const n = o.n ?? 21;
+  const n = expectInt('samples: n', o.n ?? 21, 1, MAX_GRID_IMAGES);
   const labels = model.numClasses ? Int32Array.of(o.label ?? 0) : undefined;
   const { images } = await samplePrior(model, n, { distribution: o.distribution, temperature: o.temperature, range: o.range, rng: new Rng(o.seed ?? 1), labels });
   return imageGrid(images, shapeOf(model), { columns: o.columns ?? 7 });
@@ -25,6 +26,7 @@ export async function samplesPng(model: LatentModel, o: { n?: number; columns?: 
 export async function samplesByLabelPng(model: LatentModel, n = 8, seed = 1): Promise<Buffer> {
   const k = model.numClasses ?? 0;
   if (!k) throw new RangeError('samples by label: the model is not conditional');
+  expectInt('samples by label: n', n, 1, Math.floor(MAX_GRID_IMAGES / k));
   const labels = Int32Array.from({ length: k * n }, (_, i) => Math.floor(i / n));
   const { images } = await samplePrior(model, k * n, { rng: new Rng(seed), labels });
   return imageGrid(images, shapeOf(model), { columns: n });
@@ -47,6 +49,7 @@ function image(ds: Dataset, i: number): Float32Array {
 
 /** A strip from image `a` to image `b` of the data set through their encoder means (one row per method). */
 export async function interpolationPng(model: LatentModel, ds: Dataset, a: number, b: number, steps = 10, methods: readonly InterpolationMethod[] = ['linear']): Promise<Buffer> {
+  expectInt('interpolation: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, methods.length)));
   const labels = model.numClasses && ds.labels ? Int32Array.of(ds.labels[a], ds.labels[b]) : undefined;
   const rows = [];
   for (const method of methods) rows.push(await interpolate(model, image(ds, a), image(ds, b), steps, { method, labels }));
@@ -55,12 +58,14 @@ export async function interpolationPng(model: LatentModel, ds: Dataset, a: numbe
 
 /** Géron's semantic interpolation: all codings zero but `axis`, swept over [from, to]. */
 export async function axisPng(model: LatentModel, axis: number, o: { from?: number; to?: number; steps?: number; label?: number } = {}): Promise<Buffer> {
+  expectInt('axis traversal: steps', o.steps ?? 7, 2, MAX_GRID_IMAGES);
   const { images } = await traverseAxis(model, axis, { from: o.from, to: o.to, steps: o.steps, labels: model.numClasses ? Int32Array.of(o.label ?? 0) : undefined });
   return imageGrid(images, shapeOf(model), { columns: o.steps ?? 7 });
 }
 
 /** The lecture's "manipulating digits": strips between class-mean latent vectors, one row per pair. */
 export async function morphPng(model: LatentModel, means: ClassMeans, pairs: ReadonlyArray<readonly [number, number]>, steps = 10, method: InterpolationMethod = 'linear'): Promise<Buffer> {
+  expectInt('morph: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, pairs.length)));
   const rows = [];
   for (const [a, b] of pairs) rows.push(await morph(model, means, a, b, steps, { method }));
   return imageGrid(concat(rows), shapeOf(model), { columns: steps });
@@ -87,6 +92,7 @@ export async function compareLatentSvg(a: { model: LatentModel; name: string }, 
 
 /** keras.io's decoder manifold: an n × n grid over [−range, range]² of a 2-D latent space. */
 export async function manifoldPng(model: LatentModel, n = 30, range = 1, label?: number): Promise<Buffer> {
+  expectInt('manifold: n', n, 2, Math.floor(Math.sqrt(MAX_GRID_IMAGES)));
   const { images } = await manifold(model, { n, range, labels: model.numClasses ? Int32Array.of(label ?? 0) : undefined });
   return imageGrid(images, shapeOf(model), { columns: n, scale: 1, gap: 0 });
 }

@@ -7,20 +7,24 @@
  *   checkpoint.bin weights + optimizer state + RNG state (resume)
  *   log.jsonl      one JSON line per epoch
  *
- * Every file is written under a temporary name and renamed. Loading checks each file against
- * the manifest and refuses a missing, truncated or mismatched one with a one-line error.
+ * Each epoch is one commit (`commit.ts`): the manifest, written last, names the epoch and each
+ * other file's size and SHA-256, and a kill at any instant leaves either the previous epoch or
+ * the new one. Loading settles the folder, checks each file against the manifest and its commit
+ * record, and refuses a missing, truncated or mismatched one with a one-line error.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { z } from 'zod';
 import type { Dataset, ValidationSize } from '../data/index.js';
 import type { DataSourceOptions } from '../data/source.js';
 import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
 import { VAE, type StepMetrics } from '../models/vae.js';
-import { readCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { checkpointBytes, readCheckpoint } from '../train/checkpoint.js';
 import type { LatentDiagnostics } from '../train/diagnostics.js';
 import type { EpochLog } from '../train/fit.js';
-import { writeFileAtomic } from '../util/files.js';
+import { commitFiles, settleFolder, type CommitRecord } from './commit.js';
+import { parseWith, show, zBool, zInt, zNumber } from '../util/check.js';
 import { VERSION } from '../version.js';
 
 /** The run's description, `manifest.json`. */
@@ -39,7 +43,7 @@ export interface Manifest {
   variational: boolean;
   /** Names of the labels (digits, clothing), when the data has labels. */
   labelNames: string[] | null;
-  dataset: { name: string; source: string; options?: { size?: [number, number]; channels?: 1 | 3; labels?: string }; train: number; validation: number; test?: number } | null;
+  dataset: { name: string; source: string; options?: { size?: [number, number]; channels?: 1 | 3; labels?: string }; train: number; validation: number; test?: number; /** SHA-256 of the training and validation data, so that resuming refuses other data. */ sha256?: string } | null;
   /** Every option that shapes training, so that `--resume` continues the same run. */
   training: {
     epochs: number;
@@ -60,6 +64,11 @@ export interface Manifest {
   /** Where the model came from when it was not trained from scratch (`vaekit import`); kept when training resumes. */
   source?: ModelSource;
   files: { encoder: string; decoder: string; checkpoint: string; log: string };
+  /**
+   * The commit record: the epoch and each other file's size and SHA-256 (absent in folders
+   * written by vaekit before commits; those load as they are).
+   */
+  commit?: CommitRecord;
 }
 
 /** The files an imported model was read from (`vaekit import`, src/keras/). */
@@ -102,21 +111,36 @@ export function makeManifest(vae: VAE, f: ManifestFields): Manifest {
   };
 }
 
-/** Writes the checkpoint (weights + optimizer state) for `epoch`; called after every epoch. */
-export function saveCheckpointTo(dir: string, vae: VAE, epoch: number, history: EpochLog[]): void {
-  saveCheckpoint(join(dir, RUN_FILES.checkpoint), vae, { epoch, extra: { history } });
+function manifestText(manifest: Manifest, record: CommitRecord): string {
+  return JSON.stringify({ ...manifest, commit: record }, null, 2) + '\n';
 }
 
-/** Writes the two ONNX halves and the manifest (each atomically). */
+/**
+ * Commits one epoch: checkpoint (weights, optimizer and RNG state, history), the two ONNX halves,
+ * the log (one line per epoch of `history`) and the manifest, all or nothing (see `commit.ts`).
+ */
+export function commitEpoch(dir: string, vae: VAE, manifest: Manifest, history: EpochLog[]): void {
+  const epoch = manifest.training.epochsDone;
+  const data = {
+    [RUN_FILES.checkpoint]: checkpointBytes(vae, { epoch, extra: { history } }),
+    [RUN_FILES.encoder]: vae.exportEncoder(),
+    [RUN_FILES.decoder]: vae.exportDecoder(),
+    [RUN_FILES.log]: logText(history),
+  };
+  commitFiles(dir, RUN_FILES.manifest, epoch, data, [], (record) => manifestText(manifest, record));
+}
+
+function logText(history: EpochLog[]): string {
+  return history.map((h) => JSON.stringify(h)).join('\n') + (history.length ? '\n' : '');
+}
+
+/**
+ * Writes the two ONNX halves and the manifest of a run folder as one commit; the checkpoint and
+ * log stay as they are.
+ */
 export function saveRun(dir: string, vae: VAE, manifest: Manifest): void {
-  writeFileAtomic(join(dir, RUN_FILES.encoder), vae.exportEncoder());
-  writeFileAtomic(join(dir, RUN_FILES.decoder), vae.exportDecoder());
-  writeFileAtomic(join(dir, RUN_FILES.manifest), JSON.stringify(manifest, null, 2) + '\n');
-}
-
-/** Appends an epoch line to log.jsonl (rewriting the whole file atomically: it is small). */
-export function writeLog(dir: string, history: EpochLog[]): void {
-  writeFileAtomic(join(dir, RUN_FILES.log), history.map((h) => JSON.stringify(h)).join('\n') + '\n');
+  const data = { [RUN_FILES.encoder]: vae.exportEncoder(), [RUN_FILES.decoder]: vae.exportDecoder() };
+  commitFiles(dir, RUN_FILES.manifest, manifest.training?.epochsDone ?? 0, data, [RUN_FILES.checkpoint, RUN_FILES.log], (record) => manifestText(manifest, record));
 }
 
 /** A run loaded back: its manifest and a model with its trained weights and state. */
@@ -128,7 +152,44 @@ export interface Run {
   history: EpochLog[];
   /** Epochs the checkpoint holds. */
   epochsDone: number;
+  /** One line when opening the folder repaired it (completed an interrupted commit, removed stale temporary files). */
+  repaired?: string;
 }
+
+/**
+ * Settles a run folder before it is read: completes a commit a kill interrupted and removes
+ * temporary files of writers no longer running. Returns one line saying what it repaired, if anything.
+ */
+export function openRunFolder(dir: string): { manifest: Manifest | null; repaired?: string; mismatched: Map<string, string> } {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
+  const path = join(dir, RUN_FILES.manifest);
+  const manifest = existsSync(path) ? readManifest(dir) : null;
+  const { rolledForward, removed, mismatched } = settleFolder(dir, manifest?.commit ?? null);
+  const parts = [];
+  if (rolledForward.length) parts.push(`completed the interrupted commit of epoch ${manifest!.commit!.epoch} (${rolledForward.join(', ')})`);
+  if (removed.length) parts.push(`removed ${removed.length} temporary file${removed.length > 1 ? 's' : ''} of an interrupted write`);
+  return { manifest, mismatched, ...(parts.length ? { repaired: `${dir}: ${parts.join('; ')}` } : {}) };
+}
+
+const count = zInt(0);
+/** What readers rely on in a manifest, by type and range; other fields pass (newer writers may add some). */
+const MANIFEST_SCHEMA = z.looseObject({
+  architecture: z.looseObject({}, { error: 'an object' }),
+  inputShape: z.tuple([zInt(1, 4096), zInt(1, 4096), zInt(1, 4)], { error: '[height, width, channels]' }),
+  latentDim: zInt(1, 4096),
+  preset: z.string({ error: 'a string' }).nullable().optional(),
+  labelNames: z.array(z.string({ error: 'a string' }), { error: 'a list of names' }).nullable().optional(),
+  dataset: z
+    .looseObject({ name: z.string({ error: 'a string' }), source: z.string({ error: 'a string' }), train: count, validation: count, test: count.optional(), sha256: z.string({ error: 'a string' }).optional(), options: z.looseObject({ labels: z.string({ error: 'a string' }).optional(), channels: zInt(1, 4).optional(), size: z.tuple([zInt(1, 4096), zInt(1, 4096)]).optional() }, { error: 'an object' }).optional() }, { error: 'an object' })
+    .nullable()
+    .optional(),
+  training: z.looseObject(
+    { epochs: zInt(1), epochsDone: count, batchSize: zInt(1), seed: zInt(0), beta: zNumber({ min: 0 }), klWarmup: zNumber({ min: 0 }), binarize: zBool().optional(), trainOnTest: zBool().optional(), limit: zInt(1).optional(), seconds: zNumber({ min: 0 }) },
+    { error: 'an object' },
+  ),
+  metrics: z.looseObject({}, { error: 'an object' }),
+  commit: z.object({ epoch: count, files: z.record(z.string(), z.object({ bytes: count, sha256: z.string({ error: 'a string' }), tmp: z.string({ error: 'a string' }) }, { error: 'an object' }), { error: 'an object' }) }, { error: 'an object' }).optional(),
+});
 
 /** Reads and checks `manifest.json`. */
 export function readManifest(dir: string): Manifest {
@@ -141,14 +202,19 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new Error(`${path}: corrupt JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (m?.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${JSON.stringify(m?.format)})`);
+  if (m === null || typeof m !== 'object' || m.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${show((m as Partial<Manifest> | null)?.format)})`);
   for (const k of ['architecture', 'inputShape', 'latentDim'] as const) if (m[k] === undefined) throw new Error(`${path}: missing '${k}'`);
-  if (!Number.isInteger(m.latentDim) || m.latentDim < 1) throw new Error(`${path}: latentDim must be a positive integer, got ${JSON.stringify(m.latentDim)}`);
+  try {
+    parseWith('', MANIFEST_SCHEMA, m, 'the manifest');
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
   return m;
 }
 
 /** Loads a run folder, checking every file; throws one line naming the file and the problem. */
 export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
+  const { repaired, mismatched } = openRunFolder(dir);
   const manifest = readManifest(dir);
   checkOnnx(join(dir, RUN_FILES.encoder), 'x', [manifest.inputShape[0], manifest.inputShape[1], manifest.inputShape[2]], 'the input shape');
   checkOnnx(join(dir, RUN_FILES.decoder), 'z', [manifest.latentDim], 'the latent size');
@@ -168,8 +234,17 @@ export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
   } catch (e) {
     throw new Error(`${ckPath}: does not match the manifest's architecture: ${(e as Error).message}`);
   }
-  const history = (ck.meta.extra?.history as EpochLog[] | undefined) ?? [];
-  return { dir, manifest, vae, history, epochsDone: ck.meta.epoch };
+  try {
+    // Only what the commit record names is trusted; the specific checks above name the common damage first.
+    const [name, why] = [...mismatched][0] ?? [];
+    if (name) throw new Error(`${join(dir, name)}: ${why}`);
+    if (manifest.commit && ck.meta.epoch !== manifest.commit.epoch) throw new Error(`${ckPath}: holds epoch ${ck.meta.epoch}, the manifest's commit record epoch ${manifest.commit.epoch}`);
+  } catch (e) {
+    void vae.dispose();
+    throw e;
+  }
+  const history = Array.isArray(ck.meta.extra?.history) ? (ck.meta.extra.history as EpochLog[]) : [];
+  return { dir, manifest, vae, history, epochsDone: ck.meta.epoch, ...(repaired ? { repaired } : {}) };
 }
 
 /** Checks that an ONNX file parses and that input `name` has shape [N, ...dims]. */

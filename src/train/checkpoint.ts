@@ -31,6 +31,11 @@ interface Header {
 
 /** Writes the model's weights and training state to `path` (atomically). */
 export function saveCheckpoint(path: string, vae: VAE, meta: CheckpointMeta): void {
+  writeFileAtomic(path, checkpointBytes(vae, meta));
+}
+
+/** The bytes of a checkpoint of the model's weights and training state (what {@link saveCheckpoint} writes). */
+export function checkpointBytes(vae: VAE, meta: CheckpointMeta): Buffer {
   const weights = vae.getWeights();
   const state = vae.getTrainingState();
   const all: Array<NamedWeight & { kind: 'weight' | 'slot' }> = [...weights.map((w) => ({ ...w, kind: 'weight' as const })), ...state.slots.map((s) => ({ ...s, kind: 'slot' as const }))];
@@ -54,7 +59,7 @@ export function saveCheckpoint(path: string, vae: VAE, meta: CheckpointMeta): vo
     Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(buf, off);
     off += t.data.byteLength;
   }
-  writeFileAtomic(path, buf);
+  return buf;
 }
 
 /** A checkpoint read back: tensors by kind, plus the training state to hand to the model. */

@@ -4,32 +4,18 @@
  * architecture from JSON, and a folder of the user's own RGB images.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { cli, oneLineError, vaekitIn } from './helpers.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function vaekit(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A user error: non-zero exit, exactly one line on stderr, no stack trace. */
-function oneLineError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.notEqual(r.code, 0);
-  const lines = r.err.trim().split('\n');
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /);
-}
+const vaekit = vaekitIn(dir);
 
 const isPng = (p: string) => readFileSync(p).subarray(1, 4).toString() === 'PNG';
 const run = join(dir, 'run');
