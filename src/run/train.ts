@@ -192,6 +192,10 @@ function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): voi
   if (o.config) throw new Error('--resume: the run folder fixes the architecture; give no config');
   for (const [flag, given, before] of [['--seed', o.seed, prev.seed], ['--batch-size', o.batchSize, prev.batchSize], ['--kl-warmup', o.klWarmup, prev.klWarmup], ['--beta', o.beta, prev.beta]] as const)
     if (given !== undefined && given !== before) throw was(flag, String(before), String(given));
+  if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`--resume: ${o.out} already holds ${epochsDone} epochs; --epochs ${o.epochs} cannot undo them`);
+  // A run that has trained no epoch yet (one imported from Keras) has not fixed its data: its
+  // first training chooses it, as a fresh run would.
+  if (epochsDone === 0) return;
   const ds = m.dataset;
   if (o.data !== undefined && ds) {
     const given = typeof o.data === 'string' ? o.data : sourceOf(o.data.train.name);
@@ -205,7 +209,6 @@ function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): voi
   if (o.validation !== undefined && validationKey(o.validation) !== validationKey(prev.validation)) throw was('--validation', validationKey(prev.validation), validationKey(o.validation));
   if (o.binarize !== undefined && o.binarize !== (prev.binarize ?? false)) throw new Error(`--resume: ${o.out} was trained ${prev.binarize ? 'with' : 'without'} --binarize`);
   if (o.trainOnTest !== undefined && o.trainOnTest !== (prev.trainOnTest ?? false)) throw new Error(`--resume: ${o.out} was trained ${prev.trainOnTest ? 'with' : 'without'} --train-on-test`);
-  if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`--resume: ${o.out} already holds ${epochsDone} epochs; --epochs ${o.epochs} cannot undo them`);
 }
 
 function sameSource(a: string, b: string): boolean {
