@@ -22,6 +22,11 @@ export interface GraphSpec {
   outputs: ReadonlyArray<{ name: string; tensor: Tensor }>;
   /** Values of params that are not fed: written as initializers, by param name. */
   weights?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Params fed packed in one flat 1-D input (one of `inputs`), in this order, each one's values
+   * row-major: the graph splits it with one node, so a step feeds one tensor, not one per weight.
+   */
+  packed?: { from: Tensor; params: readonly Tensor[] };
   /** Graph name. */
   name?: string;
   /** Key/value strings stored in the model's metadata_props. */
@@ -75,6 +80,16 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     names.set(t.id, t.name!);
     return valueInfo(t.name!, t.shape);
   });
+
+  if (spec.packed) {
+    const { from, params } = spec.packed;
+    const sizes = params.map((p) => (p.shape as number[]).reduce((a, b) => a * b, 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (!names.has(from.id) || from.rank !== 1 || from.shape[0] !== total)
+      throw new RangeError(`toOnnx: packed params need a fed 1-D input of ${total} values, got '${from.name}' of shape [${from.shape.join(',')}]`);
+    const parts = L.node('Split', [from.name!, L.ints(sizes)], { axis: { i: 0 } }, params.length); // (n_i,) each
+    params.forEach((p, i) => names.set(p.id, p.rank === 1 ? parts[i] : L.node('Reshape', [parts[i], L.ints(p.shape as number[])])[0]));
+  }
 
   for (const t of topoSort(spec.outputs.map((o) => o.tensor))) {
     if (names.has(t.id)) continue;
