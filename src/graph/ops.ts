@@ -417,43 +417,27 @@ export const OPS: Record<string, OpDef> = {
   /**
    * dL/dx of y = maxPool(x), inputs (x, dy, y): dy routed to the first maximum of each window,
    * as ORT, PyTorch and TensorFlow do. Ties are common (a flat background after a ReLU with a
-   * positive bias), so an equality mask alone would over-count them.
+   * positive bias), so an equality mask alone would over-count them. ORT's MaxPool with indices
+   * keeps the first maximum (strictly greater replaces), and its indices are offsets into the
+   * whole flattened input (batch and channel included).
    */
   maxPoolGrad: {
     shape: ([x]) => x,
-    onnx: (L, [x, dy, y], a, out) => {
-      const [k, s, p] = [nums(a, 'kernel'), nums(a, 'strides'), nums(a, 'pads')];
-      const [h, w] = out.shape.slice(2) as number[];
-      const [ho, wo] = out.inputs[2].shape.slice(2) as number[];
-      if (k[0] !== s[0] || k[1] !== s[1] || p.some((v) => v !== 0)) {
-        // General windows: ORT's MaxPool indices are offsets into the whole flattened input
-        // (batch and channel included), so one ScatterElements routes every gradient. It is
-        // exact but ≈ 20× slower than the path below, which Keras' default pooling takes.
-        const [, idx] = L.node('MaxPool', [x], poolAttrs(a), 2);
-        const shapeOf = one(L, 'Shape', [x]);
-        const flat = L.ints([-1]);
-        const zeros = one(L, 'Reshape', [one(L, 'ConstantOfShape', [shapeOf]), flat]);
-        const scattered = one(L, 'ScatterElements', [zeros, one(L, 'Reshape', [idx, flat]), one(L, 'Reshape', [dy, flat])], { axis: { i: 0 }, reduction: { s: 'add' } }); // overlapping windows may share a maximum
-        return one(L, 'Reshape', [scattered, shapeOf]);
+    onnx: (L, [x, dy], a) => {
+      const [k, s] = [nums(a, 'kernel'), nums(a, 'strides')];
+      const [, idx] = L.node('MaxPool', [x], poolAttrs(a), 2); // (N, C, Ho, Wo) int64
+      const shapeOf = one(L, 'Shape', [x]);
+      if (k[0] <= s[0] && k[1] <= s[1]) {
+        // Windows do not overlap, so no two gradients share an index: MaxUnpool writes each dy at
+        // its index into zeros, one pass. (The earlier lowering, k² strided slices → first-max
+        // masks → Where → Concat → DepthToSpace, ran 3-6× slower per layer; scratch A/B.)
+        return one(L, 'MaxUnpool', [dy, idx, shapeOf], { kernel_shape: { ints: k }, strides: { ints: s }, pads: { ints: nums(a, 'pads') } });
       }
-      // Non-overlapping windows: visit the k·k window positions in row-major order; each takes dy
-      // where it equals the max and no earlier position did. Then interleave them back.
-      const zero = L.float(0);
-      let taken = '';
-      const parts: string[] = [];
-      for (let u = 0; u < k[0]; u++)
-        for (let v = 0; v < k[1]; v++) {
-          const at = one(L, 'Slice', [x, L.ints([u, v]), L.ints([u + (ho - 1) * k[0] + 1, v + (wo - 1) * k[1] + 1]), L.ints([2, 3]), L.ints(k)]); // (N, C, Ho, Wo)
-          const isMax = one(L, 'Equal', [at, y]);
-          const mine = taken ? one(L, 'And', [isMax, one(L, 'Not', [taken])]) : isMax;
-          taken = taken ? one(L, 'Or', [taken, isMax]) : isMax;
-          parts.push(one(L, 'Unsqueeze', [one(L, 'Where', [mine, dy, zero]), L.ints([2])])); // (N, C, 1, Ho, Wo)
-        }
-      const c = out.shape[1] as number;
-      const stacked = one(L, 'Reshape', [one(L, 'Concat', parts, { axis: { i: 2 } }), L.ints([0, c * k[0] * k[1], ho, wo])]); // (N, C·k·k, Ho, Wo)
-      const dx = one(L, 'DepthToSpace', [stacked], { blocksize: { i: k[0] }, mode: { s: 'CRD' } }); // (N, C, Ho·k, Wo·k)
-      // Rows and columns no window covered (odd sizes, `valid`) get no gradient.
-      return h === ho * k[0] && w === wo * k[1] ? dx : one(L, 'Pad', [dx, L.ints([0, 0, 0, 0, 0, 0, h - ho * k[0], w - wo * k[1]])]);
+      // Overlapping windows may share a maximum: scatter with addition.
+      const flat = L.ints([-1]);
+      const zeros = one(L, 'Reshape', [one(L, 'ConstantOfShape', [shapeOf]), flat]);
+      const scattered = one(L, 'ScatterElements', [zeros, one(L, 'Reshape', [idx, flat]), one(L, 'Reshape', [dy, flat])], { axis: { i: 0 }, reduction: { s: 'add' } });
+      return one(L, 'Reshape', [scattered, shapeOf]);
     },
     grad: () => [null, null, null],
   },
