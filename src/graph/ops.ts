@@ -253,13 +253,38 @@ export const OPS: Record<string, OpDef> = {
       const [s, p, d] = [nums(a, 'strides'), nums(a, 'pads'), nums(a, 'dilations')];
       return [x[0], w[0], spatialOut(x[2], w[2] as number, s[0], p[0], p[2], d[0], 'conv'), spatialOut(x[3], w[3] as number, s[1], p[1], p[3], d[1], 'conv')];
     },
-    onnx: (L, ins, a, out) =>
-      one(L, 'Conv', ins, {
-        strides: { ints: nums(a, 'strides') },
-        pads: { ints: nums(a, 'pads') },
-        dilations: { ints: nums(a, 'dilations') },
-        kernel_shape: { ints: out.inputs[1].shape.slice(2) as number[] },
-      }),
+    onnx: (L, ins, a, out) => {
+      const [, ci, h, w] = out.inputs[0].shape as number[];
+      const [co, , kh, kw] = out.inputs[1].shape as number[];
+      const [s, p, d] = [nums(a, 'strides'), nums(a, 'pads'), nums(a, 'dilations')];
+      if (co === 1 && kh * kw > 1 && [...s, ...d].every((v) => v === 1)) {
+        // One output channel (a decoder's last layer): ORT's Conv runs a one-row GEMM per image.
+        // Contract the channels first for every tap at once, z = w_t · x at each padded pixel
+        // (N, kh·kw, Hp, Wp), then add up each tap's shifted window of its own plane: 1.44× (32
+        // input channels) and 1.94× (16) faster at 28×28 with the sigmoid after it (single-thread
+        // CPU, min of 30). The same trick for one *input* channel ran 0.5–0.6× ORT's fused
+        // Conv+ReLU, so that stays ORT's.
+        const [ho, wo] = out.shape.slice(2) as number[];
+        const xp = p.some((v) => v !== 0) ? one(L, 'Pad', [ins[0], L.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : ins[0]; // (N, Ci, Hp, Wp)
+        const [hp, wp] = [h + p[0] + p[2], w + p[1] + p[3]];
+        const wt = one(L, 'Transpose', [one(L, 'Reshape', [ins[1], L.ints([ci, kh * kw])])], { perm: { ints: [1, 0] } }); // (kh·kw, Ci)
+        const z = one(L, 'Reshape', [one(L, 'MatMul', [wt, one(L, 'Reshape', [xp, L.ints([0, ci, hp * wp])])]), L.ints([0, kh * kw, hp, wp])]); // (N, kh·kw, Hp, Wp)
+        const taps: string[] = [];
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++) {
+            const t = u * kw + v;
+            taps.push(one(L, 'Slice', [z, L.ints([t, u, v]), L.ints([t + 1, u + ho, v + wo]), L.ints([1, 2, 3])])); // (N, 1, Ho, Wo)
+          }
+        const sum = one(L, 'Sum', taps);
+        return ins[2] ? one(L, 'Add', [sum, ins[2]]) : sum;
+      }
+      return one(L, 'Conv', ins, {
+        strides: { ints: s },
+        pads: { ints: p },
+        dilations: { ints: d },
+        kernel_shape: { ints: [kh, kw] },
+      });
+    },
     grad: (dy, y) => {
       const [x, w, b] = y.inputs;
       const s = nums(y.attrs, 'strides');

@@ -236,6 +236,20 @@ const rows: Row[] = [
     reference: (v, d) => convRef(v[0], d[0], v[1], d[1], [1, 1], [1, 1, 1, 1], [1, 1], v[2]),
   },
   {
+    name: 'conv with one output channel (channels contracted first, shifted taps summed), bias',
+    inputs: [{ shape: ['N', 3, 4, 5] }, { shape: [1, 3, 3, 3] }, { shape: [1] }],
+    build: ([x, w, b]) => op.conv(x, w, { pads: [1, 1, 1, 1] }, b),
+    shape: ['N', 1, 4, 5],
+    reference: (v, d) => convRef(v[0], d[0], v[1], d[1], [1, 1], [1, 1, 1, 1], [1, 1], v[2]),
+  },
+  {
+    name: 'conv with one output channel, valid, asymmetric pads, no bias',
+    inputs: [{ shape: ['N', 2, 5, 4] }, { shape: [1, 2, 3, 2] }],
+    build: ([x, w]) => op.conv(x, w, { pads: [0, 1, 1, 0] }),
+    shape: ['N', 1, 4, 4],
+    reference: (v, d) => convRef(v[0], d[0], v[1], d[1], [1, 1], [0, 1, 1, 0], [1, 1]),
+  },
+  {
     name: 'conv stride 2, TF same (extra pad at the end)',
     inputs: [{ shape: [2, 2, 6, 6] }, { shape: [2, 2, 3, 3] }],
     build: ([x, w]) => op.conv(x, w, { strides: [2, 2], pads: [0, 0, 1, 1] }),
