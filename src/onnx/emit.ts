@@ -43,7 +43,19 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   let counter = 0;
   const fresh = (hint: string) => `${hint}_${counter++}`;
 
+  const fed = new Set<number>([...spec.inputs.map((t) => t.id), ...(spec.packed?.params.map((t) => t.id) ?? [])]);
+  const constness = new Map<number, boolean>();
+  const isConstant = (t: Tensor): boolean => {
+    let c = constness.get(t.id);
+    if (c === undefined) {
+      c = t.op === 'const' || (t.op === 'param' && !fed.has(t.id)) || (!t.isLeaf && t.inputs.every(isConstant));
+      constness.set(t.id, c);
+    }
+    return c;
+  };
+
   const L: Lowering = {
+    isConstant,
     node(opType, inputs, attrs = {}, outputs = 1) {
       const outs = Array.from({ length: outputs }, () => fresh(opType));
       nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }));
