@@ -136,6 +136,22 @@ function kernelGradRef(v: Vals, d: Dims, s: number, p: number): number[] {
   });
 }
 
+/**
+ * A row for the 3×3 kernel gradient of a (N, Ca, H, W) input `a` and a (N, Cb, H', W') output
+ * gradient `b` at stride `s` and symmetric padding `p`: a (Cb, Ca, 3, 3) kernel. Values only:
+ * kernelGrad is itself a gradient and declares no gradient of its own.
+ */
+function kernelGradRow(what: string, a: [number, number, number], b: [number, number, number], s: number, p: number): Row {
+  return {
+    name: `kernelGrad (${what})`,
+    inputs: [{ shape: ['N', ...a] }, { shape: ['N', ...b] }],
+    build: ([x, g]) => op.apply('kernelGrad', [x, g], { strides: [s, s], pads: [p, p, p, p], kernel: [3, 3] }),
+    shape: [b[0], a[0], 3, 3],
+    reference: (v, d) => kernelGradRef(v, d, s, p),
+    grad: false,
+  };
+}
+
 function poolRef(x: Float32Array, xd: number[], k: number[], s: number[], average = false): number[] {
   const [n, c, h, w] = xd;
   const oh = Math.floor((h - k[0]) / s[0]) + 1;
@@ -277,46 +293,11 @@ const rows: Row[] = [
     shape: [2, 1, 6, 6],
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [1, 1, 1, 1], [1, 1]),
   },
-  {
-    name: 'kernelGrad (stride 2, padded)',
-    inputs: [{ shape: ['N', 3, 5, 5] }, { shape: ['N', 2, 3, 3] }],
-    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [2, 2], pads: [1, 1, 1, 1], kernel: [3, 3] }),
-    shape: [2, 3, 3, 3],
-    reference: (v, d) => kernelGradRef(v, d, 2, 1),
-    grad: false,
-  },
-  {
-    name: 'kernelGrad (stride 1, one input channel: NCHW patches)',
-    inputs: [{ shape: ['N', 1, 4, 5] }, { shape: ['N', 3, 4, 5] }],
-    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [1, 1, 1, 1], kernel: [3, 3] }),
-    shape: [3, 1, 3, 3],
-    reference: (v, d) => kernelGradRef(v, d, 1, 1),
-    grad: false,
-  },
-  {
-    name: 'kernelGrad (stride 1, one output channel: NCHW patches of the gradient)',
-    inputs: [{ shape: ['N', 2, 4, 5] }, { shape: ['N', 1, 4, 5] }],
-    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [1, 1, 1, 1], kernel: [3, 3] }),
-    shape: [1, 2, 3, 3],
-    reference: (v, d) => kernelGradRef(v, d, 1, 1),
-    grad: false,
-  },
-  {
-    name: 'kernelGrad (stride 1, valid)',
-    inputs: [{ shape: ['N', 2, 5, 5] }, { shape: ['N', 3, 3, 3] }],
-    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [0, 0, 0, 0], kernel: [3, 3] }),
-    shape: [3, 2, 3, 3],
-    reference: (v, d) => kernelGradRef(v, d, 1, 0),
-    grad: false,
-  },
-  {
-    name: 'kernelGrad (stride 1, fewer output channels: the other im2col)',
-    inputs: [{ shape: ['N', 3, 4, 5] }, { shape: ['N', 2, 4, 5] }],
-    build: ([a, b]) => op.apply('kernelGrad', [a, b], { strides: [1, 1], pads: [1, 1, 1, 1], kernel: [3, 3] }),
-    shape: [2, 3, 3, 3],
-    reference: (v, d) => kernelGradRef(v, d, 1, 1),
-    grad: false,
-  },
+  kernelGradRow('stride 2, padded', [3, 5, 5], [2, 3, 3], 2, 1),
+  kernelGradRow('stride 1, one input channel: NCHW patches', [1, 4, 5], [3, 4, 5], 1, 1),
+  kernelGradRow('stride 1, one output channel: NCHW patches of the gradient', [2, 4, 5], [1, 4, 5], 1, 1),
+  kernelGradRow('stride 1, valid', [2, 5, 5], [3, 3, 3], 1, 0),
+  kernelGradRow('stride 1, fewer output channels: the other im2col', [3, 4, 5], [2, 4, 5], 1, 1),
   {
     name: 'maxPool 2×2',
     inputs: [{ shape: ['N', 2, 4, 6], gen: 'distinct' }],
