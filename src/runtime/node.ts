@@ -3,34 +3,9 @@
  * model goes through `compile`, so the engine never touches ORT types directly.
  */
 import ort from 'onnxruntime-node';
+import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
 
-/** A float32 tensor as plain data: values (row-major) and dimensions. */
-export interface Feed {
-  data: Float32Array;
-  dims: readonly number[];
-}
-
-/** Options for a compiled model. */
-export interface CompileOptions {
-  /** Intra-op threads (default 2: the dev machine's cores; more only adds contention). */
-  threads?: number;
-  /** When set, ORT writes a per-node profile JSON with this file prefix. */
-  profilePrefix?: string;
-}
-
-/** A model loaded into the runtime. */
-export interface Compiled {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  /**
-   * Runs the model. Outputs named in `into` are written into those buffers (no allocation);
-   * the others come back as new arrays.
-   */
-  run(feeds: Readonly<Record<string, Feed>>, into?: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>>;
-  /** Ends profiling (if on); ORT writes `<profilePrefix>_<date>.json`. */
-  endProfiling(): void;
-  release(): Promise<void>;
-}
+export type { Compiled, CompileOptions, Feed, Runtime };
 
 /** Loads ONNX model bytes into onnxruntime-node. */
 export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Promise<Compiled> {
@@ -62,3 +37,6 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Pro
     release: () => session.release(),
   };
 }
+
+/** onnxruntime-node's CPU execution provider, as a {@link Runtime}. */
+export const nodeRuntime: Runtime = { name: 'onnxruntime-node (cpu)', compile };

@@ -1,0 +1,41 @@
+/**
+ * The one interface every runtime implements: load ONNX model bytes, run them on float32
+ * feeds. The engine and the latent-space tools see only this, so onnxruntime-node
+ * (`runtime/node.ts`) and onnxruntime-web (the browser) plug in behind the same calls.
+ */
+
+/** A float32 tensor as plain data: values (row-major) and dimensions. */
+export interface Feed {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** Options for a compiled model. */
+export interface CompileOptions {
+  /** Intra-op threads (default 2: the dev machine's cores; more only adds contention). */
+  threads?: number;
+  /** When set, the runtime writes a per-node profile JSON with this file prefix (Node only). */
+  profilePrefix?: string;
+}
+
+/** A model loaded into a runtime. */
+export interface Compiled {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /**
+   * Runs the model. Outputs named in `into` are written into those buffers (no allocation);
+   * the others come back as new arrays.
+   */
+  run(feeds: Readonly<Record<string, Feed>>, into?: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>>;
+  /** Ends profiling (if on); the runtime writes `<profilePrefix>_<date>.json`. */
+  endProfiling(): void;
+  release(): Promise<void>;
+}
+
+/** A runtime: where compiled models run. */
+export interface Runtime {
+  /** Short name shown to users, e.g. 'onnxruntime-node (cpu)' or 'onnxruntime-web (wasm)'. */
+  readonly name: string;
+  /** Loads ONNX model bytes. */
+  compile(bytes: Uint8Array, opts?: CompileOptions): Promise<Compiled>;
+}
