@@ -2,6 +2,7 @@
  * `vaekit train`: a thin shell over `trainRun` — flags in, a progress bar (or plain lines when
  * not on a terminal) and Keras-style epoch lines out, Ctrl-C stopping after the current step.
  */
+import type { ObjectiveSpec } from '../objectives/index.js';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { PRESETS, type PresetName } from '../models/presets.js';
@@ -45,6 +46,8 @@ interface TrainFlags {
   limit?: number;
   seed?: number;
   beta?: number;
+  objective?: 'elbo' | 'iwae';
+  samples?: number;
   klWarmup?: number;
   validation?: number;
   trainOnTest?: boolean;
@@ -55,6 +58,13 @@ interface TrainFlags {
   labels?: string;
   config?: string;
   binarize?: boolean;
+}
+
+/** The objective the flags name; --samples alone is refused (it means nothing to the ELBO). */
+function objectiveOf(f: TrainFlags): ObjectiveSpec | undefined {
+  if (f.samples !== undefined && f.objective !== 'iwae') throw new UserError('--samples: only --objective iwae draws several samples per image');
+  if (f.objective === 'iwae') return { name: 'iwae', samples: f.samples ?? 5 };
+  return f.objective === 'elbo' ? { name: 'elbo' } : undefined;
 }
 
 /** Registers `train` on the program. */
@@ -70,6 +80,8 @@ export function trainCommand(program: Command): void {
     .option('--limit <n>', 'use only the first n training images (test: n/6, at least 1,000)', int('--limit'))
     .option('--seed <n>', 'seed for weights, noise and shuffling (default 1)', int('--seed', 0))
     .option('--beta <b>', 'weight of the KL term (0: no latent loss)', num('--beta', 0))
+    .option('--objective <name>', "what training minimizes: elbo (reconstruction + β·KL) or iwae (Burda et al.'s importance-weighted bound; default: the preset's, elbo)", oneOf('--objective', ['elbo', 'iwae'] as const))
+    .option('--samples <k>', 'importance samples per image for --objective iwae (default 5)', int('--samples', 1))
     .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs (default 0)', int('--kl-warmup', 0))
     .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))
     .option('--train-on-test', 'also train on the test split (as keras.io does)')
@@ -112,6 +124,7 @@ export function trainCommand(program: Command): void {
           batchSize: f.batchSize,
           seed: f.seed,
           beta: f.beta,
+          objective: objectiveOf(f),
           klWarmup: f.klWarmup,
           validation: f.validation === undefined ? undefined : f.validation === 0 ? null : f.validation,
           trainOnTest: f.trainOnTest,

@@ -3,7 +3,7 @@
  * is the only place that knows about broadcasting: a gradient arriving in a broadcast shape is
  * summed back to its input's shape here, so the per-op rules stay one-liners.
  */
-import { add, reduceSum, reshape, OPS } from './ops.js';
+import { add, reduceSum, reshape, OPS, type OpName } from './ops.js';
 import { fmt, sameShape, type Shape } from './shape.js';
 import { topoSort, Tensor } from './tensor.js';
 
@@ -24,7 +24,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): (Tensor | null)[] {
     const t = order[k];
     const dy = grads.get(t.id);
     if (!dy || t.isLeaf || !needed.has(t.id)) continue;
-    const rule = OPS[t.op].grad;
+    const rule = OPS[t.op as OpName].grad; // not a leaf, so one of the table's ops
     if (!rule) throw new RangeError(`grad: op '${t.op}' has no gradient`);
     const gs = rule(dy, t);
     t.inputs.forEach((x, i) => {

@@ -42,10 +42,15 @@ const num = (a: Attrs, k: string): number => a[k] as number;
 const one = (L: Lowering, op: string, ins: readonly string[], attrs?: Record<string, OnnxAttr>) => L.node(op, ins, attrs)[0];
 
 /** Creates the tensor of `op` applied to `inputs`, checking shapes on the way. */
-export function apply(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
-  const def = OPS[op];
-  if (!def) throw new RangeError(`unknown op '${op}'`);
-  return new Tensor(op, inputs, attrs, def.shape(inputs.map((t) => t.shape), attrs));
+export function apply(op: OpName, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+  return make(op, inputs, attrs);
+}
+
+/** `apply` for the table's own rules, whose types must not depend on the table's type. */
+function make(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+  const d: OpDef | undefined = (OPS as Record<string, OpDef>)[op];
+  if (!d) throw new RangeError(`unknown op '${op}'`); // callers from plain JavaScript
+  return new Tensor(op, inputs, attrs, d.shape(inputs.map((t) => t.shape), attrs));
 }
 
 // ---- helpers used by shape rules -------------------------------------------------------------
@@ -73,92 +78,80 @@ function targetInts(target: Shape, input: Shape, mode: 'reshape' | 'expand'): nu
 
 // ---- the table ------------------------------------------------------------------------------
 
+/** Types a table entry as an OpDef, so the table's type never depends on its rules' bodies. */
+const def = (d: OpDef): OpDef => d;
+
 const unary = (onnxOp: string, grad?: OpDef['grad']): OpDef => ({
   shape: same,
   onnx: (L, [x]) => one(L, onnxOp, [x]),
   grad,
 });
 
-export const OPS: Record<string, OpDef> = {
-  add: {
+export const OPS = {
+  add: def({
     shape: elementwise('add'),
     onnx: (L, [a, b]) => one(L, 'Add', [a, b]),
     grad: (dy) => [dy, dy],
-  },
-  sub: {
+  }),
+  sub: def({
     shape: elementwise('sub'),
     onnx: (L, [a, b]) => one(L, 'Sub', [a, b]),
     grad: (dy) => [dy, neg(dy)],
-  },
-  mul: {
+  }),
+  mul: def({
     shape: elementwise('mul'),
     onnx: (L, [a, b]) => one(L, 'Mul', [a, b]),
     grad: (dy, y) => [mul(dy, y.inputs[1]), mul(dy, y.inputs[0])],
-  },
-  div: {
+  }),
+  div: def({
     shape: elementwise('div'),
     onnx: (L, [a, b]) => one(L, 'Div', [a, b]),
     // d(a/b)/db = -a/b² = -y/b
     grad: (dy, y) => [div(dy, y.inputs[1]), neg(div(mul(dy, y), y.inputs[1]))],
-  },
-  pow: {
+  }),
+  pow: def({
     shape: elementwise('pow'),
     onnx: (L, [a, b]) => one(L, 'Pow', [a, b]),
     grad: (dy, y) => {
       const [a, b] = y.inputs;
       return [mul(dy, mul(b, pow(a, sub(b, constant(1))))), mul(dy, mul(y, log(a)))];
     },
-  },
+  }),
   neg: unary('Neg', (dy) => [neg(dy)]),
   exp: unary('Exp', (dy, y) => [mul(dy, y)]),
   log: unary('Log', (dy, y) => [div(dy, y.inputs[0])]),
   sqrt: unary('Sqrt', (dy, y) => [div(mul(dy, constant(0.5)), y)]),
-  relu: unary('Relu', (dy, y) => [mul(dy, step(y.inputs[0]))]),
+  relu: unary('Relu', (dy, y) => [mul(dy, greater(y.inputs[0], 0))]),
   sigmoid: unary('Sigmoid', (dy, y) => [mul(dy, mul(y, sub(constant(1), y)))]),
   tanh: unary('Tanh', (dy, y) => [mul(dy, sub(constant(1), mul(y, y)))]),
-  leakyRelu: {
+  leakyRelu: def({
     shape: same,
     onnx: (L, [x], a) => one(L, 'LeakyRelu', [x], { alpha: { f: num(a, 'alpha') } }),
-    grad: (dy, y) => [mul(dy, apply('leakyStep', [y.inputs[0]], y.attrs))],
-  },
-  /** 1 where x > 0, else 0: the derivative of relu (taken as 0 at 0, like every framework). */
-  step: {
-    shape: same,
-    // Against a scalar zero: a zero tensor made as x − x cost one more full pass (≈ 20% of the
-    // relu gradient, scratch A/B).
-    onnx: (L, [x]) => one(L, 'Cast', [one(L, 'Greater', [x, L.float(0)])], { to: { i: 1 } }),
-    grad: () => [null],
-  },
-  /** 1 where x > 0, else alpha: the derivative of leaky relu. */
-  leakyStep: {
-    shape: same,
-    onnx: (L, [x], a) => {
-      // LeakyRelu(sign(x)) = 1 for x > 0, -alpha for x < 0; |.| of that is what we want.
-      const s = one(L, 'Sign', [x]);
-      const pos = one(L, 'Relu', [s]);
-      const negPart = one(L, 'Relu', [one(L, 'Neg', [s])]);
-      return one(L, 'Add', [pos, one(L, 'Mul', [negPart, L.float(num(a, 'alpha'))])]);
-    },
-    grad: () => [null],
-  },
-  clip: {
+    grad: (dy, y) => [where(greater(y.inputs[0], 0), dy, mul(dy, num(y.attrs, 'alpha')))],
+  }),
+  /** 1 where a > b, else 0 (broadcasting): a mask, so it passes no gradient. */
+  greater: def({
+    shape: elementwise('greater'),
+    onnx: (L, [a, b]) => one(L, 'Cast', [one(L, 'Greater', [a, b])], { to: { i: 1 } }),
+    grad: () => [null, null],
+  }),
+  /** cond ? a : b elementwise (broadcasting), cond a 0/1 mask such as `greater` makes. */
+  where: def({
+    shape: elementwise('where'),
+    onnx: (L, [c, a, b]) => one(L, 'Where', [one(L, 'Cast', [c], { to: { i: 9 } }), a, b]),
+    grad: (dy, y) => [null, where(y.inputs[0], dy, 0), where(y.inputs[0], 0, dy)],
+  }),
+  clip: def({
     shape: same,
     onnx: (L, [x], a) =>
       one(L, 'Clip', [x, L.float(num(a, 'min')), L.float(num(a, 'max'))]),
     // Keras clips predictions before the log, so no gradient flows where they were clipped.
-    grad: (dy, y) => [mul(dy, apply('inRange', [y.inputs[0]], y.attrs))],
-  },
-  /** 1 where min < x < max, else 0. */
-  inRange: {
-    shape: same,
-    onnx: (L, [x], a) => {
-      const lo = one(L, 'Greater', [x, L.float(num(a, 'min'))]);
-      const hi = one(L, 'Less', [x, L.float(num(a, 'max'))]);
-      return one(L, 'Cast', [one(L, 'And', [lo, hi])], { to: { i: 1 } });
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      return [mul(dy, mul(greater(x, num(y.attrs, 'min')), greater(num(y.attrs, 'max'), x)))];
     },
-    grad: () => [null],
-  },
-  matmul: {
+  }),
+  matmul: def({
     shape: ([a, b]) => {
       if (a.length !== 2 || b.length !== 2 || a[1] !== b[0])
         throw new RangeError(`matmul: expected [m,k]·[k,n], got ${fmt(a)}·${fmt(b)}`);
@@ -169,8 +162,8 @@ export const OPS: Record<string, OpDef> = {
       const [a, b] = y.inputs;
       return [matmul(dy, transpose(b, [1, 0])), matmul(transpose(a, [1, 0]), dy)];
     },
-  },
-  transpose: {
+  }),
+  transpose: def({
     shape: ([x], a) => {
       const perm = nums(a, 'perm');
       if (perm.length !== x.length) throw new RangeError(`transpose: perm ${fmt(perm)} for shape ${fmt(x)}`);
@@ -182,26 +175,29 @@ export const OPS: Record<string, OpDef> = {
       const inv = perm.map((_, i) => perm.indexOf(i));
       return [transpose(dy, inv)];
     },
-  },
-  reshape: {
+  }),
+  reshape: def({
     shape: ([x], a) => {
       const t = a.shape as readonly Dim[];
       const batchIn = x.filter((d) => d === 'N').length;
       const batchOut = t.filter((d) => d === 'N').length;
       const size = (s: readonly Dim[]) => s.reduce<number>((p, d) => (d === 'N' ? p : p * d), 1);
-      if (batchIn !== batchOut || size(x) !== size(t))
+      // batchScale k: the batch of the output is k times the input's (k samples per image folded
+      // into the batch), or 1/k of it (unfolded again); the other dimensions make up the rest.
+      const k = (a.batchScale as number | undefined) ?? 1;
+      if (batchIn !== batchOut || Math.abs(size(x) - size(t) * k) > 1e-9 * size(x))
         throw new RangeError(`reshape: cannot reshape ${fmt(x)} to ${fmt(t)}`);
       return t;
     },
     onnx: (L, [x], a, out) => one(L, 'Reshape', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'reshape'))]),
-    grad: (dy, y) => [reshape(dy, y.inputs[0].shape)],
-  },
+    grad: (dy, y) => [reshape(dy, y.inputs[0].shape, 1 / ((y.attrs.batchScale as number | undefined) ?? 1))],
+  }),
   /**
    * Broadcast x to a shape (NumPy rules), or to the shape of a second input `like` — needed when
    * the target's batch size is only known at run time. Its gradient is the broadcast undone by
    * the autodiff walk.
    */
-  expand: {
+  expand: def({
     shape: ([x, like], a) => {
       const target = like ?? (a.shape as readonly Dim[]);
       const out = broadcastShapes(x, target, 'expand');
@@ -212,16 +208,16 @@ export const OPS: Record<string, OpDef> = {
     onnx: (L, [x, like], a, out) =>
       one(L, 'Expand', [x, like ? one(L, 'Shape', [like]) : L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
     grad: (dy) => [dy, null],
-  },
-  reduceSum: {
+  }),
+  reduceSum: def({
     shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
     onnx: (L, [x], a) => one(L, 'ReduceSum', [x, L.ints(nums(a, 'axes'))], { keepdims: { i: num(a, 'keepdims') } }),
     grad: (dy, y) => {
       const x = y.inputs[0];
       return [expandAs(reshape(dy, reducedShape(x.shape, nums(y.attrs, 'axes'), true)), x)];
     },
-  },
-  reduceMean: {
+  }),
+  reduceMean: def({
     shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
     onnx: (L, [x], a) => one(L, 'ReduceMean', [x], { axes: { ints: nums(a, 'axes') }, keepdims: { i: num(a, 'keepdims') } }),
     grad: (dy, y) => {
@@ -230,9 +226,20 @@ export const OPS: Record<string, OpDef> = {
       const g = expandAs(reshape(dy, reducedShape(x.shape, axes, true)), x);
       return [div(g, sizeOf(x, axes))];
     },
-  },
+  }),
+  reduceMax: def({
+    shape: ([x], a) => reducedShape(x, nums(a, 'axes'), num(a, 'keepdims') === 1),
+    onnx: (L, [x], a) => one(L, 'ReduceMax', [x], { axes: { ints: nums(a, 'axes') }, keepdims: { i: num(a, 'keepdims') } }),
+    // The gradient goes to the maxima (to each of tied ones, as TensorFlow does): y ≥ x
+    // everywhere, so x is a maximum exactly where not y > x.
+    grad: (dy, y) => {
+      const x = y.inputs[0];
+      const kept = reducedShape(x.shape, nums(y.attrs, 'axes'), true);
+      return [where(greater(reshape(y, kept), x), 0, reshape(dy, kept))];
+    },
+  }),
   /** Number of elements along `axes` of x, as a float scalar (dynamic when the batch is among them). */
-  sizeOf: {
+  sizeOf: def({
     shape: () => [],
     onnx: (L, [x], a, out) => {
       const axes = nums(a, 'axes');
@@ -245,12 +252,12 @@ export const OPS: Record<string, OpDef> = {
       return one(L, 'Mul', [n, k]);
     },
     grad: () => [null],
-  },
+  }),
   /**
    * 2-D convolution, NCHW. Inputs x [N,Ci,H,W], w [Co,Ci,kh,kw], optional bias [Co].
    * attrs: strides [sh,sw], pads [top,left,bottom,right] (asymmetric allowed), dilations.
    */
-  conv: {
+  conv: def({
     shape: ([x, w, b], a) => {
       expect4d('conv', x, 'input');
       expect4d('conv', w, 'kernel');
@@ -313,12 +320,12 @@ export const OPS: Record<string, OpDef> = {
       const dw = correlate(x, dy, s, p, kh, kw); // [Co, Ci, kh, kw]
       return b ? [dx, dw, reduceSum(dy, [0, 2, 3])] : [dx, dw];
     },
-  },
+  }),
   /**
    * Transposed 2-D convolution, NCHW: the adjoint of conv. x [N,Ci,H,W], w [Ci,Co,kh,kw]
    * (ONNX layout), optional bias [Co]; attrs strides, pads, outputPadding.
    */
-  convTranspose: {
+  convTranspose: def({
     shape: ([x, w, b], a) => {
       expect4d('convTranspose', x, 'input');
       expect4d('convTranspose', w, 'kernel');
@@ -348,7 +355,7 @@ export const OPS: Record<string, OpDef> = {
       const dw = correlate(dy, x, s, p, kh, kw); // [Ci, Co, kh, kw]
       return b ? [dx, dw, reduceSum(dy, [0, 2, 3])] : [dx, dw];
     },
-  },
+  }),
   /**
    * The kernel gradient of a convolution (TensorFlow's Conv2DBackpropFilter):
    * out[cb, ca, u, v] = Σ_{n,i,j} b[n,cb,i,j] · a[n,ca, i·s+u−pt, j·s+v−pl], shape [Cb,Ca,kh,kw].
@@ -356,7 +363,7 @@ export const OPS: Record<string, OpDef> = {
    * a GEMM over batch × positions: ORT's Conv with batch and channels swapped ran this
    * contraction 5–10× slower, its kernel being the whole image and its output only kh×kw.
    */
-  kernelGrad: {
+  kernelGrad: def({
     shape: ([a, b], at) => {
       expect4d('kernelGrad', a, 'input');
       expect4d('kernelGrad', b, 'output gradient');
@@ -424,12 +431,12 @@ export const OPS: Record<string, OpDef> = {
       const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
       return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
     },
-  },
+  }),
   /**
    * Nearest-neighbour upsampling of NCHW by an integer factor (Keras UpSampling2D). ORT's Resize
    * ran ≈ 3× faster than the equivalent Reshape→Expand→Reshape.
    */
-  upsample: {
+  upsample: def({
     shape: ([x], a) => {
       expect4d('upsample', x, 'input');
       const f = num(a, 'factor');
@@ -445,9 +452,9 @@ export const OPS: Record<string, OpDef> = {
       const f = num(y.attrs, 'factor');
       return [mul(avgPool(dy, [f, f], [f, f]), f * f)];
     },
-  },
+  }),
   /** Average pooling, NCHW, no padding. */
-  avgPool: {
+  avgPool: def({
     shape: ([x], a) => {
       expect4d('avgPool', x, 'input');
       const [k, s] = [nums(a, 'kernel'), nums(a, 'strides')];
@@ -460,19 +467,19 @@ export const OPS: Record<string, OpDef> = {
       const x = y.inputs[0];
       if (k[0] !== s[0] || k[1] !== s[1] || (x.shape[2] as number) % k[0] !== 0 || (x.shape[3] as number) % k[1] !== 0 || k[0] !== k[1])
         throw new RangeError('avgPool: gradient needs square, non-overlapping windows that tile the input');
-      return [div(apply('upsample', [dy], { factor: k[0] }), k[0] * k[1])];
+      return [div(make('upsample', [dy], { factor: k[0] }), k[0] * k[1])];
     },
-  },
+  }),
   /** Max pooling, NCHW; attrs kernel [kh,kw], strides, pads. */
-  maxPool: {
+  maxPool: def({
     shape: ([x], a) => {
       expect4d('maxPool', x, 'input');
       const [k, s, p] = [nums(a, 'kernel'), nums(a, 'strides'), nums(a, 'pads')];
       return [x[0], x[1], spatialOut(x[2], k[0], s[0], p[0], p[2], 1, 'maxPool'), spatialOut(x[3], k[1], s[1], p[1], p[3], 1, 'maxPool')];
     },
     onnx: (L, [x], a) => one(L, 'MaxPool', [x], poolAttrs(a)),
-    grad: (dy, y) => [apply('maxPoolGrad', [y.inputs[0], dy, y], y.attrs)],
-  },
+    grad: (dy, y): Tensor[] => [make('maxPoolGrad', [y.inputs[0], dy, y], y.attrs)],
+  }),
   /**
    * dL/dx of y = maxPool(x), inputs (x, dy, y): dy routed to the first maximum of each window,
    * as ORT, PyTorch and TensorFlow do. Ties are common (a flat background after a ReLU with a
@@ -480,7 +487,7 @@ export const OPS: Record<string, OpDef> = {
    * keeps the first maximum (strictly greater replaces), and its indices are offsets into the
    * whole flattened input (batch and channel included).
    */
-  maxPoolGrad: {
+  maxPoolGrad: def({
     shape: ([x]) => x,
     onnx: (L, [x, dy], a) => {
       const [k, s] = [nums(a, 'kernel'), nums(a, 'strides')];
@@ -499,9 +506,9 @@ export const OPS: Record<string, OpDef> = {
       return one(L, 'Reshape', [scattered, shapeOf]);
     },
     grad: () => [null, null, null],
-  },
+  }),
   /** Reverse the order along `axes`. */
-  flip: {
+  flip: def({
     shape: same,
     onnx: (L, [x], a) => {
       const axes = nums(a, 'axes');
@@ -509,9 +516,9 @@ export const OPS: Record<string, OpDef> = {
       return one(L, 'Slice', [x, L.ints(axes.map(() => -1)), L.ints(axes.map(() => -big)), L.ints(axes), L.ints(axes.map(() => -1))]);
     },
     grad: (dy, y) => [flip(dy, nums(y.attrs, 'axes'))],
-  },
+  }),
   /** Static slice: attrs axes, starts, ends (non-negative, ends exclusive). */
-  slice: {
+  slice: def({
     shape: ([x], a) => {
       const out = [...x];
       nums(a, 'axes').forEach((ax, i) => {
@@ -532,9 +539,9 @@ export const OPS: Record<string, OpDef> = {
       });
       return [pad(dy, [...before, ...after])];
     },
-  },
+  }),
   /** Zero padding; attrs pads [b0,b1,...,a0,a1,...] like ONNX Pad. */
-  pad: {
+  pad: def({
     shape: ([x], a) => {
       const p = nums(a, 'pads');
       return x.map((d, i) => {
@@ -550,9 +557,9 @@ export const OPS: Record<string, OpDef> = {
       const axes = x.shape.map((_, i) => i).filter((i) => p[i] !== 0 || p[i + x.rank] !== 0);
       return [slice(dy, axes, axes.map((i) => p[i]), axes.map((i) => p[i] + (x.shape[i] as number)))];
     },
-  },
+  }),
   /** Join along an axis. */
-  concat: {
+  concat: def({
     shape: (ins, a) => {
       const ax = num(a, 'axis');
       const out = [...ins[0]];
@@ -578,8 +585,11 @@ export const OPS: Record<string, OpDef> = {
         return g;
       });
     },
-  },
+  }),
 };
+
+/** The name of a primitive: a key of the op table (so `apply('nope', …)` does not compile). */
+export type OpName = keyof typeof OPS;
 
 function poolAttrs(a: Attrs): Record<string, OnnxAttr> {
   return { kernel_shape: { ints: nums(a, 'kernel') }, strides: { ints: nums(a, 'strides') }, pads: { ints: nums(a, 'pads') } };
@@ -616,17 +626,21 @@ export const relu = (x: T): T => apply('relu', [x]);
 export const sigmoid = (x: T): T => apply('sigmoid', [x]);
 export const tanh = (x: T): T => apply('tanh', [x]);
 export const leakyRelu = (x: T, alpha = 0.3): T => apply('leakyRelu', [x], { alpha });
-export const step = (x: T): T => apply('step', [x]);
+export const greater = (a: T | number, b: T | number): T => apply('greater', [lift(a), lift(b)]);
+export const where = (cond: T, a: T | number, b: T | number): T => apply('where', [cond, lift(a), lift(b)]);
 export const clip = (x: T, min: number, max: number): T => apply('clip', [x], { min, max });
 export const square = (x: T): T => mul(x, x);
 export const matmul = (a: T, b: T): T => apply('matmul', [a, b]);
 export const transpose = (x: T, perm: readonly number[]): T => apply('transpose', [x], { perm });
-export const reshape = (x: T, shape: Shape): T => apply('reshape', [x], { shape: shape as readonly number[] });
+/** Reshape; with batchScale k the output's batch is k times the input's (1/k: divided by k). */
+export const reshape = (x: T, shape: Shape, batchScale = 1): T =>
+  apply('reshape', [x], batchScale === 1 ? { shape: shape as readonly number[] } : { shape: shape as readonly number[], batchScale });
 export const expand = (x: T, shape: Shape): T => apply('expand', [x], { shape: shape as readonly number[] });
 /** Broadcast x to the (run-time) shape of `like`. */
 export const expandAs = (x: T, like: T): T => apply('expand', [x, like]);
 export const reduceSum = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const reduceMean = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 });
+export const reduceMax = (x: T, axes: readonly number[], keepdims = false): T => apply('reduceMax', [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const sizeOf = (x: T, axes: readonly number[]): T => apply('sizeOf', [x], { axes });
 export const upsample = (x: T, factor: number): T => apply('upsample', [x], { factor });
 export const avgPool = (x: T, kernel: readonly number[], strides: readonly number[]): T => apply('avgPool', [x], { kernel, strides });

@@ -7,6 +7,7 @@ import { layerFromSpec, type KerasShape, type Layer, type LayerSpec } from '../n
 import { parseWith, show, zBool, zInt, zNumber, zOneOf } from '../util/check.js';
 import type { LossConfig } from '../nn/losses.js';
 import type { OptimizerSpec } from '../optim/optimizers.js';
+import type { ObjectiveSpec } from '../objectives/index.js';
 import type { VAEConfig } from './vae.js';
 
 /**
@@ -24,6 +25,8 @@ export interface VAEConfigJSON {
   batchSize?: number;
   variational?: boolean;
   numClasses?: number | null;
+  /** The training objective; omitted: the ELBO. An IWAE without `samples` takes 5. */
+  objective?: { name: 'elbo' } | { name: 'iwae'; samples?: number };
 }
 
 /** Serializes a config (its layers by their specs). */
@@ -39,6 +42,8 @@ export function configToJSON(c: VAEConfig): VAEConfigJSON {
     batchSize: c.batchSize,
     variational: c.variational ?? true,
     numClasses: c.numClasses ?? null,
+    // Written only when set, so configs of ELBO runs read as before.
+    ...(c.objective && c.objective.name !== 'elbo' ? { objective: { ...c.objective } } : {}),
   };
 }
 
@@ -79,7 +84,18 @@ export const CONFIG_SCHEMA = z.strictObject({
   batchSize: zInt(1).optional(), // as --batch-size
   variational: zBool().optional(),
   numClasses: zInt(2, 100_000).nullable().optional(),
+  objective: z.strictObject({ name: zOneOf(['elbo', 'iwae']), samples: zInt(1, 10_000).optional() }, { error: 'an object' }).optional(),
 }, { error: 'an object' });
+
+/** The objective a JSON config names (IWAE's samples default to 5, Burda et al.'s usual k). */
+function objectiveFromJSON(o: VAEConfigJSON['objective']): ObjectiveSpec | undefined {
+  if (!o) return undefined;
+  if (o.name === 'elbo') {
+    if ('samples' in o && o.samples !== undefined) throw new RangeError("objective.samples: only the 'iwae' objective draws several samples");
+    return { name: 'elbo' };
+  }
+  return { name: 'iwae', samples: o.samples ?? 5 };
+}
 
 /**
  * Rebuilds a config with fresh layers. Every field is checked by type and range (one line naming
@@ -107,7 +123,9 @@ export function configFromJSON(j: VAEConfigJSON): VAEConfig {
     optimizer: (c.optimizer ?? { name: 'adam' }) as OptimizerSpec,
     variational: c.variational ?? true,
     numClasses: c.numClasses ?? undefined,
+    objective: objectiveFromJSON(c.objective as VAEConfigJSON['objective']),
   };
+  if (config.objective === undefined) delete config.objective;
   const n = parameterCount(config);
   if (n > MAX_PARAMETERS) throw new RangeError(`architecture: ${n.toLocaleString('en-US')} weights, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')} (make the layers smaller)`);
   return config;

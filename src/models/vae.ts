@@ -10,7 +10,10 @@ import { grad } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { input, type Tensor } from '../graph/tensor.js';
 import { Dense, layerFromSpec, Sequential, toNchw, toNhwc, type KerasShape, type Layer, type Weight } from '../nn/layers.js';
-import { vaeObjective, type LossConfig } from '../nn/losses.js';
+import type { LossConfig } from '../nn/losses.js';
+import { makeObjective, type Objective, type ObjectiveSpec } from '../objectives/index.js';
+import { reparameterize, type ObjectiveTerms } from '../objectives/objective.js';
+import type { Shape } from '../graph/shape.js';
 import { toOnnx } from '../onnx/emit.js';
 import { makeOptimizer, type Optimizer, type OptimizerSpec } from '../optim/optimizers.js';
 import { Rng } from '../rng.js';
@@ -39,6 +42,8 @@ export interface VAEConfig {
   variational?: boolean;
   /** Number of classes of a conditional VAE: the one-hot label joins the encoder's features and z. */
   numClasses?: number;
+  /** The training objective (default the ELBO; `{ name: 'iwae', samples: k }` for the IWAE bound). */
+  objective?: ObjectiveSpec;
 }
 
 /** Options when creating a model. */
@@ -94,19 +99,22 @@ export interface LatentModel {
   decode(z: Float32Array, labels?: Int32Array): Promise<Float32Array>;
 }
 
-/** The symbolic VAE for one trace: leaves and every intermediate a graph may need. */
+/** The leaves a graph is fed (in feed order: x, eps, y, β) and its outputs. */
 interface Trace {
   x: Tensor; // (N, H, W, C) as fed
-  eps: Tensor | null; // (N, L); null for a plain autoencoder
+  eps: Tensor | null; // standard-normal noise; null for a plain autoencoder
   y: Tensor | null; // (N, K) one-hot labels of a conditional model
-  beta: Tensor; // () weight of the KL term
+  beta: Tensor | null; // () weight of the KL term, in objective graphs
+}
+
+/** An objective graph: the loss terms. */
+type LossTrace = Trace & ObjectiveTerms;
+
+/** An encoder graph: the posterior and one sample. */
+interface EncodeTrace extends Trace {
   mean: Tensor; // (N, L)
   logVar: Tensor; // (N, L)
   z: Tensor; // (N, L)
-  xHat: Tensor; // (N, H·W·C), in NHWC order
-  loss: Tensor;
-  reconstruction: Tensor;
-  kl: Tensor;
 }
 
 /** A variational autoencoder whose training and inference run in ONNX Runtime. */
@@ -125,6 +133,8 @@ export class VAE implements LatentModel {
   readonly inputShape: readonly [number, number, number];
   /** The optimizer's in-graph update rule. */
   readonly optimizer: Optimizer;
+  /** What training minimizes (the ELBO unless the config names another). */
+  readonly objective: Objective;
   private readonly enc: Sequential;
   private readonly zMean: Dense;
   private readonly zLogVar: Dense | null;
@@ -164,6 +174,8 @@ export class VAE implements LatentModel {
     this.numClasses = config.numClasses ?? null;
     this.variational = config.variational ?? true;
     this.beta = config.loss.beta;
+    this.objective = makeObjective(config.objective);
+    this.objective.check({ variational: this.variational, loss: config.loss });
     const k = this.numClasses ?? 0;
 
     // Fresh layer objects: building binds weights to a layer, and the caller's config may build
@@ -246,10 +258,10 @@ export class VAE implements LatentModel {
   async lossAndGradients(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics & { gradients: NamedWeight[] }> {
     const feeds = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('grads', () => {
-      const t = this.trace();
+      const t = this.lossTrace();
       const gs = grad(t.loss, this.weights.map((w) => w.tensor));
       return toOnnx({
-        inputs: [...dataLeaves(t, true), ...this.weights.map((w) => w.tensor)],
+        inputs: [...dataLeaves(t), ...this.weights.map((w) => w.tensor)],
         outputs: [...this.metricOutputs(t), ...gs.map((g, i) => ({ name: `grad:${this.weights[i].name}`, tensor: g ?? op.mul(this.weights[i].tensor, 0) }))],
       });
     });
@@ -264,8 +276,8 @@ export class VAE implements LatentModel {
   async evaluate(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics> {
     const feeds = this.dataFeeds(x, eps, labels, true);
     const s = await this.session('loss', () => {
-      const t = this.trace();
-      return toOnnx({ inputs: [...dataLeaves(t, true), ...this.weights.map((w) => w.tensor)], outputs: this.metricOutputs(t) });
+      const t = this.lossTrace();
+      return toOnnx({ inputs: [...dataLeaves(t), ...this.weights.map((w) => w.tensor)], outputs: this.metricOutputs(t) });
     });
     return metrics(await s.run({ ...feeds, ...this.weightFeeds(this.values) }));
   }
@@ -304,8 +316,8 @@ export class VAE implements LatentModel {
   async encode(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<Encoding> {
     const feeds = this.dataFeeds(x, eps, labels, false);
     const s = await this.session('encode', () => {
-      const t = this.trace();
-      return toOnnx({ inputs: [...dataLeaves(t, false), ...this.weights.map((w) => w.tensor)], outputs: encoderOutputs(t) });
+      const t = this.encodeTrace();
+      return toOnnx({ inputs: [...dataLeaves(t), ...this.weights.map((w) => w.tensor)], outputs: encoderOutputs(t) });
     });
     const r = await s.run({ ...feeds, ...this.weightFeeds(this.values) });
     return { mean: r.mean, logVar: r.logVar, z: r.z };
@@ -368,9 +380,9 @@ export class VAE implements LatentModel {
    */
   exportEncoder(): Uint8Array {
     this.checkLive('exportEncoder');
-    const t = this.trace();
+    const t = this.encodeTrace();
     return toOnnx({
-      inputs: dataLeaves(t, false),
+      inputs: dataLeaves(t),
       outputs: encoderOutputs(t),
       weights: this.weightMap('encoder/'),
       name: 'vaekit_encoder',
@@ -420,29 +432,56 @@ export class VAE implements LatentModel {
     return { leaves: y ? [z, y] : [z], image: this.decodeTrace(z, y) };
   }
 
-  private trace(): Trace {
+  /** The encoder's leaves and heads: features of x [and y] → mean (N, L) and logVar (N, L) or null. */
+  private posterior() {
     const [h, w, c] = this.inputShape;
     const x = input('x', ['N', h, w, c]);
     const y = this.labelLeaf();
-    const beta = input('beta', []);
     let features = this.enc.call(toNchw(x)); // (N, F)
     if (y) features = op.concat([features, y], 1); // (N, F + K)
     const mean = this.zMean.call(features); // (N, L)
-    const xFlat = op.reshape(x, ['N', h * w * c]);
-    if (!this.zLogVar) {
-      const xHat = this.decodeTrace(mean, y);
-      const terms = vaeObjective(xFlat, xHat, null, null, this.config.loss, beta);
-      return { x, eps: null, y, beta, mean, logVar: op.mul(mean, 0), z: mean, xHat, ...terms };
-    }
-    const eps = input('eps', ['N', this.latentDim]);
-    const logVar = this.zLogVar.call(features); // (N, L)
-    const z = op.add(mean, op.mul(op.exp(op.mul(logVar, 0.5)), eps)); // reparameterization trick
-    const xHat = this.decodeTrace(z, y); // (N, D)
-    const terms = vaeObjective(xFlat, xHat, mean, logVar, this.config.loss, beta);
-    return { x, eps, y, beta, mean, logVar, z, xHat, ...terms };
+    const logVar = this.zLogVar ? this.zLogVar.call(features) : null; // (N, L)
+    return { x, y, mean, logVar };
   }
 
-  private metricOutputs(t: Trace) {
+  /** x → mean, logVar and one sample z (a plain autoencoder: its code, zero log-variance). */
+  private encodeTrace(): EncodeTrace {
+    const { x, y, mean, logVar } = this.posterior();
+    if (!logVar) return { x, eps: null, y, beta: null, mean, logVar: op.mul(mean, 0), z: mean };
+    const eps = input('eps', ['N', this.latentDim]);
+    return { x, eps, y, beta: null, mean, logVar, z: reparameterize({ mean, logVar }, eps) };
+  }
+
+  /** The objective on x: its loss terms, with the noise leaf shaped as the objective asks. */
+  private lossTrace(): LossTrace {
+    const { x, y, mean, logVar } = this.posterior();
+    const [h, w, c] = this.inputShape;
+    const beta = input('beta', []);
+    const eps = logVar ? input('eps', this.noiseShape()) : null;
+    const decode = (z: Tensor, samples = 1) => {
+      const k = this.numClasses;
+      // k samples per image: the labels repeat once per sample block (sample-major rows).
+      const ys = y && k && samples > 1 ? op.reshape(op.expand(y, [samples, 'N', k]), ['N', k], samples) : y;
+      return this.decodeTrace(z, ys);
+    };
+    const terms = this.objective.terms({
+      x: op.reshape(x, ['N', h * w * c]),
+      posterior: logVar ? { mean, logVar } : null,
+      code: mean,
+      decode,
+      eps,
+      loss: this.config.loss,
+      beta,
+    });
+    return { x, eps, y, beta, ...terms };
+  }
+
+  /** Shape of the noise one objective step draws ('N': the batch). */
+  private noiseShape(): Shape {
+    return this.objective.noise(this.latentDim);
+  }
+
+  private metricOutputs(t: LossTrace) {
     return [
       { name: 'loss', tensor: t.loss },
       { name: 'reconstruction', tensor: t.reconstruction },
@@ -458,7 +497,7 @@ export class VAE implements LatentModel {
    * counts do not grow with the number of weight tensors.
    */
   private trainGraph(): Uint8Array {
-    const tr = this.trace();
+    const tr = this.lossTrace();
     const ws = this.weights.map((w) => w.tensor);
     const gs = grad(tr.loss, ws);
     const params = input('params', [this.total]);
@@ -471,7 +510,7 @@ export class VAE implements LatentModel {
     for (const s of this.optimizer.slots) outputs.push({ name: `new:slots/${s}`, tensor: upd.params[0].slots[s] });
     for (const g of this.optimizer.globals) outputs.push({ name: `new:${g.name}`, tensor: upd.globals[g.name] });
     return toOnnx({
-      inputs: [...dataLeaves(tr, true), tStep, params, ...Object.values(slotLeaves), ...Object.values(globalLeaves)],
+      inputs: [...dataLeaves(tr), tStep, params, ...Object.values(slotLeaves), ...Object.values(globalLeaves)],
       packed: { from: params, params: ws },
       outputs,
       name: 'vaekit_train_step',
@@ -539,7 +578,11 @@ export class VAE implements LatentModel {
   private dataFeeds(x: Float32Array, eps: Float32Array | undefined, labels: Int32Array | undefined, objective: boolean): Record<string, Feed> {
     const n = this.batchOf(x, 'x');
     const f: Record<string, Feed> = { x: { data: x, dims: [n, ...this.inputShape] }, ...this.labelFeeds(n, labels, 'labels') };
-    if (this.variational) f.eps = { data: this.noise(n, eps), dims: [n, this.latentDim] };
+    if (this.variational) {
+      const shape: Shape = objective ? this.noiseShape() : ['N', this.latentDim];
+      const dims = shape.map((d) => (d === 'N' ? n : d));
+      f.eps = { data: this.noise(dims, eps), dims };
+    }
     if (objective) f.beta = { data: Float32Array.of(this.beta), dims: [] };
     return f;
   }
@@ -571,10 +614,11 @@ export class VAE implements LatentModel {
     return x.length / per;
   }
 
-  private noise(n: number, eps?: Float32Array): Float32Array {
-    if (eps === undefined) return this.rng.normalArray(n * this.latentDim);
-    if (!(eps instanceof Float32Array)) throw new TypeError(`eps: expected a Float32Array of ${n} × ${this.latentDim} values, got ${typeof eps}`);
-    if (eps.length !== n * this.latentDim) throw new RangeError(`eps: expected ${n} × ${this.latentDim} = ${n * this.latentDim} values, got ${eps.length}`);
+  private noise(dims: readonly number[], eps?: Float32Array): Float32Array {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (eps === undefined) return this.rng.normalArray(size);
+    if (!(eps instanceof Float32Array)) throw new TypeError(`eps: expected a Float32Array of ${dims.join(' × ')} values, got ${typeof eps}`);
+    if (eps.length !== size) throw new RangeError(`eps: expected ${dims.join(' × ')} = ${size} values, got ${eps.length}`);
     checkFinite('eps', eps);
     return eps;
   }
@@ -588,11 +632,11 @@ interface StateBuffers {
 }
 
 /** Leaves fed by data (in feed order): x, eps (variational), y (conditional), β (objective graphs). */
-function dataLeaves(t: Trace, objective: boolean): Tensor[] {
-  return [t.x, ...(t.eps ? [t.eps] : []), ...(t.y ? [t.y] : []), ...(objective ? [t.beta] : [])];
+function dataLeaves(t: Trace): Tensor[] {
+  return [t.x, ...(t.eps ? [t.eps] : []), ...(t.y ? [t.y] : []), ...(t.beta ? [t.beta] : [])];
 }
 
-function encoderOutputs(t: Trace) {
+function encoderOutputs(t: EncodeTrace) {
   return [
     { name: 'mean', tensor: t.mean },
     { name: 'logVar', tensor: t.logVar },

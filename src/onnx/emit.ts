@@ -3,7 +3,7 @@
  * (baked in); every other tensor becomes the nodes its op's lowering emits.
  */
 import onnxProto from 'onnx-proto';
-import { OPS, type Lowering, type OnnxAttr } from '../graph/ops.js';
+import { OPS, type Lowering, type OnnxAttr, type OpName } from '../graph/ops.js';
 import type { Shape } from '../graph/shape.js';
 import { topoSort, type Tensor } from '../graph/tensor.js';
 
@@ -116,7 +116,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
       if (t.rank !== 0) initializers.push(floatTensor(name, t.shape as number[], t.value!));
       names.set(t.id, name);
     } else {
-      names.set(t.id, OPS[t.op].onnx(L, t.inputs.map((i) => names.get(i.id)!), t.attrs, t));
+      names.set(t.id, OPS[t.op as OpName].onnx(L, t.inputs.map((i) => names.get(i.id)!), t.attrs, t));
     }
   }
 

@@ -3,6 +3,7 @@
  * a complete run folder after every epoch (so Ctrl-C or a crash leaves the last complete epoch
  * on disk), resume, and at the end the test-set loss and latent diagnostics.
  */
+import type { ObjectiveSpec } from '../objectives/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,6 +47,8 @@ export interface TrainRunOptions {
   beta?: number;
   /** Epochs of linear KL warm-up (default 0). */
   klWarmup?: number;
+  /** The training objective (default the preset's or config's: the ELBO). */
+  objective?: ObjectiveSpec;
   /** Validation split of the training data (null: none); default the preset's. */
   validation?: ValidationSize | null;
   /** Also train on the test split (keras.io); default the preset's. */
@@ -135,6 +138,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const config: VAEConfig = { ...(o.config ?? PRESETS[o.preset!](splits.train.shape)) };
       if (config.numClasses && splits.train.labelNames) config.numClasses = splits.train.labelNames.length;
       if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
+      if (o.objective !== undefined) config.objective = o.objective;
       vae = new VAE(config, { seed, threads: o.threads });
     }
   } catch (e) {
@@ -190,6 +194,9 @@ function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): voi
   const was = (flag: string, before: string, now: string) => new Error(`--resume: ${o.out} was trained with ${flag} ${before}, not ${now}`);
   if (o.preset && m.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${m.preset ?? 'a custom model'}, not ${o.preset}`);
   if (o.config) throw new Error('--resume: the run folder fixes the architecture; give no config');
+  const objective = (spec?: ObjectiveSpec) => (spec?.name === 'iwae' ? `iwae, ${spec.samples} samples` : 'elbo');
+  const before = objective(m.architecture.objective as ObjectiveSpec | undefined);
+  if (o.objective !== undefined && objective(o.objective) !== before) throw was('--objective', before, objective(o.objective));
   for (const [flag, given, before] of [['--seed', o.seed, prev.seed], ['--batch-size', o.batchSize, prev.batchSize], ['--kl-warmup', o.klWarmup, prev.klWarmup], ['--beta', o.beta, prev.beta]] as const)
     if (given !== undefined && given !== before) throw was(flag, String(before), String(given));
   if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`--resume: ${o.out} already holds ${epochsDone} epochs; --epochs ${o.epochs} cannot undo them`);
