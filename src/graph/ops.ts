@@ -189,7 +189,12 @@ export const OPS = {
         throw new RangeError(`reshape: cannot reshape ${fmt(x)} to ${fmt(t)}`);
       return t;
     },
-    onnx: (L, [x], a, out) => one(L, 'Reshape', [x, L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'reshape'))]),
+    onnx: (L, [x], a, out) => {
+      const ints = targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'reshape');
+      // A batch that grows or shrinks is inferred, never copied from the input.
+      const scaled = (a.batchScale as number | undefined) !== undefined;
+      return one(L, 'Reshape', [x, L.ints(scaled ? ints.map((d, i) => ((a.shape as readonly Dim[])[i] === 'N' ? -1 : d)) : ints)]);
+    },
     grad: (dy, y) => [reshape(dy, y.inputs[0].shape, 1 / ((y.attrs.batchScale as number | undefined) ?? 1))],
   }),
   /**

@@ -225,6 +225,11 @@ export class VAE implements LatentModel {
     return this.total;
   }
 
+  /** Standard normals the objective draws per image (L for the ELBO, k·L for IWAE, 0 for a plain autoencoder). */
+  get noisePerImage(): number {
+    return this.variational ? this.noiseShape().reduce<number>((a, d) => (d === 'N' ? a : a * d), 1) : 0;
+  }
+
   /** Training steps taken so far. */
   get iterations(): number {
     return this.step;
@@ -460,8 +465,8 @@ export class VAE implements LatentModel {
     const eps = logVar ? input('eps', this.noiseShape()) : null;
     const decode = (z: Tensor, samples = 1) => {
       const k = this.numClasses;
-      // k samples per image: the labels repeat once per sample block (sample-major rows).
-      const ys = y && k && samples > 1 ? op.reshape(op.expand(y, [samples, 'N', k]), ['N', k], samples) : y;
+      // k samples per image (image-major rows): each label repeats k times.
+      const ys = y && k && samples > 1 ? op.reshape(op.expand(op.reshape(y, ['N', 1, k]), ['N', samples, k]), ['N', k], samples) : y;
       return this.decodeTrace(z, ys);
     };
     const terms = this.objective.terms({

@@ -9,6 +9,8 @@
  * β weighs that log-ratio, as it weighs the KL term of the ELBO.
  */
 import * as op from '../graph/ops.js';
+import type { Dim } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
 import { klPerDim, reconstructionError } from '../nn/losses.js';
 import { reparameterize, scaled, type Objective } from './objective.js';
 
@@ -17,7 +19,7 @@ export function iwae(k: number): Objective {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwae: samples expects a positive integer, got ${k}`);
   return {
     name: 'iwae',
-    noise: (latentDim) => [k, 'N', latentDim],
+    noise: (latentDim) => ['N', k, latentDim], // image-major: one image's k samples side by side
     check({ variational, loss }) {
       if (!variational) throw new RangeError("objective 'iwae' needs a variational model (a posterior to sample); a plain autoencoder trains with 'elbo'");
       if (loss.klReduction !== 'sum') throw new RangeError(`objective 'iwae' needs loss.klReduction 'sum' (log-densities sum over latent dims), got '${loss.klReduction}'`);
@@ -25,14 +27,16 @@ export function iwae(k: number): Objective {
     terms({ x, posterior, decode, eps, loss, beta }) {
       if (!posterior || !eps) throw new RangeError("objective 'iwae' needs a variational model");
       const [latent, pixels] = [posterior.mean.shape[1], x.shape[1]];
-      const z = reparameterize(posterior, eps); // (k, N, L)
-      const xHat = op.reshape(decode(op.reshape(z, ['N', latent], k), k), [k, 'N', pixels], 1 / k); // (k, N, D)
-      const rec = reconstructionError(x, xHat, loss); // (k, N): −log p(x|z_i)
-      const logRatio = op.reduceSum(op.mul(0.5, op.sub(op.square(z), op.add(op.square(eps), posterior.logVar))), [2]); // (k, N)
-      const logW = op.neg(op.add(rec, op.mul(beta, logRatio))); // (k, N)
+      const perImage = (t: Tensor, d: Dim) => op.reshape(t, ['N', 1, d]); // (N, d) → (N, 1, d)
+      const q = { mean: perImage(posterior.mean, latent), logVar: perImage(posterior.logVar, latent) };
+      const z = reparameterize(q, eps); // (N, k, L)
+      const xHat = op.reshape(decode(op.reshape(z, ['N', latent], k), k), ['N', k, pixels], 1 / k); // (N, k, D)
+      const rec = reconstructionError(perImage(x, pixels), xHat, loss); // (N, k): −log p(x|z_i)
+      const logRatio = op.reduceSum(op.mul(0.5, op.sub(op.square(z), op.add(op.square(eps), q.logVar))), [2]); // (N, k)
+      const logW = op.neg(op.add(rec, op.mul(beta, logRatio))); // (N, k)
       // log-mean-exp over the k samples, shifted by the largest so that no exp overflows.
-      const top = op.reduceMax(logW, [0], true); // (1, N)
-      const bound = op.add(op.reshape(top, ['N']), op.log(op.reduceMean(op.exp(op.sub(logW, top)), [0]))); // (N,)
+      const top = op.reduceMax(logW, [1], true); // (N, 1)
+      const bound = op.add(op.reshape(top, ['N']), op.log(op.reduceMean(op.exp(op.sub(logW, top)), [1]))); // (N,)
       const kl = op.reduceSum(klPerDim(posterior.mean, posterior.logVar), [1]); // (N,), reported in closed form
       return {
         loss: scaled(op.neg(op.reduceMean(bound, [0])), loss),

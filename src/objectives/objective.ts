@@ -25,7 +25,7 @@ export interface ObjectiveInputs {
   code: Tensor;
   /**
    * The decoder's mean image for latent vectors (M, L) → (M, D). With `samples` = k the rows are
-   * k blocks of N (sample-major), and a conditional model repeats its labels k times to match.
+   * k per image (image-major: M = N·k), and a conditional model repeats each label k times.
    */
   decode(z: Tensor, samples?: number): Tensor;
   /** The step's standard-normal noise, of the shape the objective declared; null without a posterior. */

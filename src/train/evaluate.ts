@@ -23,6 +23,8 @@ export interface EvaluableModel {
   readonly numClasses: number | null;
   /** false for a plain autoencoder: no noise is drawn. Absent: variational. */
   readonly variational?: boolean;
+  /** Standard normals one image's objective draws (k·L for IWAE); absent: latentDim when variational. */
+  readonly noisePerImage?: number;
   evaluate(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics>;
 }
 
@@ -62,13 +64,13 @@ export async function evaluateDataset(model: EvaluableModel, ds: Dataset, opts: 
   const data = limited(ds, opts.limit);
   const labelsNeeded = conditional(model, data, 'evaluateDataset');
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
-  const variational = model.variational !== false;
+  const perImage = model.noisePerImage ?? (model.variational !== false ? model.latentDim : 0);
   let loss = 0;
   let reconstruction = 0;
   let kl = 0;
   let done = 0;
   for (const b of batches(data, batchSize)) {
-    const eps = variational ? rng.normalArray(b.count * model.latentDim) : undefined;
+    const eps = perImage > 0 ? rng.normalArray(b.count * perImage) : undefined;
     const m = await model.evaluate(b.x, eps, labelsNeeded ? (b.labels ?? undefined) : undefined);
     loss += m.loss * b.count;
     reconstruction += m.reconstruction * b.count;

@@ -52,19 +52,20 @@ test('the iwae loss is −log (1/k) Σ w_i, computed here from the model\'s enco
   const k = 5;
   const L = 3;
   const vae = perturbed(config(k));
-  const eps = new Rng(7).normalArray(k * N * L); // (k, N, L), sample-major
+  const eps = new Rng(7).normalArray(N * k * L); // (N, k, L), image-major
   const got = await vae.evaluate(x, eps);
   // Reference: z_i = μ + σ·ε_i, log w_i = log p(x|z_i) + log p(z_i) − log q(z_i|x).
   const { mean, logVar } = await vae.encode(x, new Float32Array(N * L));
-  const z = Float32Array.from(eps, (e, i) => mean[i % (N * L)] + Math.exp(0.5 * logVar[i % (N * L)]) * e);
-  const p = await vae.decode(z); // (k·N, 784)
+  const at = (i: number) => Math.floor(i / (k * L)) * L + (i % L); // (n, s, l) → (n, l)
+  const z = Float32Array.from(eps, (e, i) => mean[at(i)] + Math.exp(0.5 * logVar[at(i)]) * e);
+  const p = await vae.decode(z); // (N·k, 784)
   const clip = (v: number) => Math.min(Math.max(v, 1e-7), 1 - 1e-7);
   let bound = 0;
   let rec = 0;
   for (let n = 0; n < N; n++) {
     const logW: number[] = [];
     for (let s = 0; s < k; s++) {
-      const row = s * N + n;
+      const row = n * k + s;
       let ll = 0;
       for (let d = 0; d < 784; d++) {
         const q = clip(p[row * 784 + d]);
@@ -108,7 +109,7 @@ test('iwae refuses a plain autoencoder and a KL averaged over dims, naming the f
 
 test('eps of an iwae step holds k × N × L values', async () => {
   const vae = new VAE(config(5), { seed: 1 });
-  await assert.rejects(vae.trainStep(x, new Float32Array(N * 3)), { name: 'RangeError', message: /eps: expected 5 × 4 × 3 = 60 values, got 12/ });
+  await assert.rejects(vae.trainStep(x, new Float32Array(N * 3)), { name: 'RangeError', message: /eps: expected 4 × 5 × 3 = 60 values, got 12/ });
   const m = await vae.trainStep(x); // noise drawn by the model
   assert.ok(Number.isFinite(m.loss));
   await vae.dispose();
