@@ -46,3 +46,9 @@ export type { PcaOptions, PcaResult } from './viz/pca.js';
 export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
 export { startExplorer } from './serve/server.js';
 export type { Explorer, ExplorerOptions } from './serve/server.js';
+
+// issue 7: one latent API for Node and the browser
+export { OnnxLatentModel } from './models/exported.js';
+export type { ExportedModelInfo } from './models/exported.js';
+export { drawPrior, latentPath, pathPoint, nearerEnd, fromCoordinates, toCoordinates } from './tools/latent.js';
+export type { Coordinates } from './tools/latent.js';

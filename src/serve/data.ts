@@ -168,7 +168,7 @@ export function explorerDataset(manifest: Manifest, runDir: string): Dataset {
   try {
     splits = loadDataSource(source, manifest.dataset?.options);
   } catch (e) {
-    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer (name one with --data): ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer (pass one as the option 'data'): ${(e as Error).message.split('\n')[0]}`);
   }
   return splits.test ?? splits.train;
 }

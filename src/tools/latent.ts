@@ -41,26 +41,56 @@ export interface PriorOptions {
   rng: Rng;
   /** Conditional models: the class of each image (n labels) or one class for all (1 label). */
   labels?: Int32Array;
+  /**
+   * A plain autoencoder has no prior: give the mean and standard deviation of its codes (one
+   * per latent dimension) to draw z = mean + std · draw instead, a Gaussian (or box) fitted to
+   * them. Default: mean 0, std 1, the VAE prior.
+   */
+  fitted?: { mean: ArrayLike<number>; std: ArrayLike<number> };
 }
 
 /** Draws n latent vectors from the prior and decodes them. */
 export async function samplePrior(model: LatentModel, n: number, opts: PriorOptions): Promise<Generated> {
-  checkCount('samplePrior: n', n, 1);
+  const z = priorDraws(model.latentDim, n, opts, 'samplePrior');
+  const labels = modelLabels(model, 'samplePrior: labels', opts.labels, n);
+  return { z, images: await decodeInBatches(model, z, labels) };
+}
+
+/**
+ * The n latent vectors (n × latentDim) that {@link samplePrior} would decode with the same
+ * options, without decoding them: a starting point for sliders, or a batch to time a decoder on.
+ */
+export function drawPrior(latentDim: number, n: number, opts: Omit<PriorOptions, 'labels'>): Float32Array {
+  checkCount('drawPrior: latentDim', latentDim, 1);
+  return priorDraws(latentDim, n, opts, 'drawPrior');
+}
+
+function priorDraws(L: number, n: number, opts: Omit<PriorOptions, 'labels'>, fn: string): Float32Array {
+  checkCount(`${fn}: n`, n, 1);
   const rng = opts?.rng;
-  if (typeof rng?.normal !== 'function') throw new TypeError(`samplePrior: opts.rng: expected an Rng, got ${show(rng)}`);
+  if (typeof rng?.normal !== 'function') throw new TypeError(`${fn}: opts.rng: expected an Rng, got ${show(rng)}`);
   const distribution = opts.distribution ?? 'gaussian';
   if (distribution !== 'gaussian' && distribution !== 'uniform')
-    throw new RangeError(`samplePrior: distribution: expected 'gaussian' or 'uniform', got ${show(distribution)}`);
+    throw new RangeError(`${fn}: distribution: expected 'gaussian' or 'uniform', got ${show(distribution)}`);
   const temperature = opts.temperature ?? 1;
-  checkPositive('samplePrior: temperature', temperature);
+  checkPositive(`${fn}: temperature`, temperature);
   const range = opts.range ?? 2;
-  checkPositive('samplePrior: range', range);
-  const labels = modelLabels(model, 'samplePrior: labels', opts.labels, n);
-
-  const z = new Float32Array(n * model.latentDim);
-  for (let i = 0; i < z.length; i++)
-    z[i] = temperature * (distribution === 'gaussian' ? rng.normal() : (2 * rng.uniform() - 1) * range);
-  return { z, images: await decodeInBatches(model, z, labels) };
+  checkPositive(`${fn}: range`, range);
+  const fitted = opts.fitted;
+  if (fitted !== undefined) {
+    if (fitted?.mean?.length !== L || fitted?.std?.length !== L)
+      throw new RangeError(`${fn}: fitted: expected a mean and a std of ${L} values each (latentDim), got ${fitted?.mean?.length} and ${fitted?.std?.length}`);
+    for (let j = 0; j < L; j++) {
+      checkFinite(`${fn}: fitted.mean[${j}]`, fitted.mean[j]);
+      if (!(fitted.std[j] >= 0) || !Number.isFinite(fitted.std[j])) throw new RangeError(`${fn}: fitted.std[${j}]: expected a finite number ≥ 0, got ${show(fitted.std[j])}`);
+    }
+  }
+  const z = new Float32Array(n * L);
+  for (let i = 0; i < z.length; i++) {
+    const draw = temperature * (distribution === 'gaussian' ? rng.normal() : (2 * rng.uniform() - 1) * range);
+    z[i] = fitted ? fitted.mean[i % L] + fitted.std[i % L] * draw : draw;
+  }
+  return z;
 }
 
 /** Originals and their reconstructions. */
@@ -128,7 +158,7 @@ export async function interpolate(model: LatentModel, xa: Float32Array, xb: Floa
   const { mean } = await encodeMeans(model, x, ends);
   const L = model.latentDim;
   const z = path(mean.subarray(0, L), mean.subarray(L), steps, method);
-  const labels = ends ? Int32Array.from({ length: steps }, (_, i) => ends[i / (steps - 1) < 0.5 ? 0 : 1]) : undefined;
+  const labels = ends ? Int32Array.from({ length: steps }, (_, i) => nearerEnd(ends[0], ends[1], i / (steps - 1))) : undefined;
   return decodeInBatches(model, z, labels);
 }
 
@@ -234,7 +264,7 @@ export async function morph(model: LatentModel, means: ClassMeans, from: number,
   const b = classRow(means, to, 'morph: to');
   checkCount('morph: steps', steps, 2);
   const z = path(a, b, steps, checkMethod('morph', opts.method));
-  const labels = model.numClasses ? Int32Array.from({ length: steps }, (_, i) => (i / (steps - 1) < 0.5 ? from : to)) : undefined;
+  const labels = model.numClasses ? Int32Array.from({ length: steps }, (_, i) => nearerEnd(from, to, i / (steps - 1))) : undefined;
   return decodeInBatches(model, z, labels);
 }
 
@@ -325,26 +355,32 @@ export interface ManifoldOptions {
   range?: number;
   /** Conditional models: one class for the whole grid. */
   labels?: Int32Array;
+  /** The grid's centre (default the origin): it covers centre ± range on each axis. */
+  centre?: readonly [number, number];
 }
 
 /**
  * The decoder's manifold (keras.io's plot_latent_space): n × n images decoded over an evenly
  * spaced grid of [−range, range]², row-major. Column j has z[0] = linspace(−range, range)[j];
  * row i has z[1] = linspace(range, −range)[i], so row 0 (the top) holds the largest z[1], as
- * keras.io plots it. Lay the result out with `imageGrid(images, shape, { columns: n })`.
+ * keras.io plots it (both shifted by `centre` when given). Lay the result out with
+ * `imageGrid(images, shape, { columns: n })`.
  */
 export async function manifold(model: LatentModel, opts: ManifoldOptions = {}): Promise<Generated> {
   if (model.latentDim !== 2) throw new RangeError(`manifold: needs a 2-D latent space, got latentDim ${model.latentDim} (use traverseAxis or latentPoints)`);
   const { n = 30, range = 1 } = opts;
   checkCount('manifold: n', n, 2);
   checkPositive('manifold: range', range);
+  const [cx, cy] = opts.centre ?? [0, 0];
+  checkFinite('manifold: centre[0]', cx);
+  checkFinite('manifold: centre[1]', cy);
   const labels = modelLabels(model, 'manifold: labels', opts.labels, n * n);
   const z = new Float32Array(n * n * 2);
   const at = (k: number) => -range + (2 * range * k) / (n - 1);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
-      z[(i * n + j) * 2] = at(j);
-      z[(i * n + j) * 2 + 1] = at(n - 1 - i);
+      z[(i * n + j) * 2] = cx + at(j);
+      z[(i * n + j) * 2 + 1] = cy + at(n - 1 - i);
     }
   return { z, images: await decodeInBatches(model, z, labels) };
 }
@@ -382,6 +418,78 @@ export function slerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Fl
 /** Linear interpolation (1 − t)·a + t·b. */
 export function lerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Float32Array {
   return Float32Array.from(a, (v, i) => (1 - t) * v + t * b[i]);
+}
+
+/**
+ * `steps` points from a to b (both included, pinned exactly), stacked into steps × length: the
+ * path {@link interpolate} and {@link morph} decode.
+ */
+export function latentPath(a: Float32Array, b: Float32Array, steps: number, method: InterpolationMethod = 'linear'): Float32Array {
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) throw new TypeError(`latentPath: a, b: expected two Float32Arrays, got ${show(a)} and ${show(b)}`);
+  if (a.length !== b.length) throw new RangeError(`latentPath: a and b must have equal lengths, got ${a.length} and ${b.length}`);
+  checkCount('latentPath: steps', steps, 2);
+  return path(a, b, steps, checkMethod('latentPath', method));
+}
+
+/** The point at t ∈ [0, 1] on the path from a to b: {@link lerp} or {@link slerp}. */
+export function pathPoint(a: ArrayLike<number>, b: ArrayLike<number>, t: number, method: InterpolationMethod = 'linear'): Float32Array {
+  checkFinite('pathPoint: t', t);
+  return checkMethod('pathPoint', method) === 'slerp' ? slerp(a, b, t) : lerp(a, b, t);
+}
+
+/**
+ * The class a conditional model decodes a path's point at t with: the nearer end's (`from`
+ * below t = 0.5, else `to`), as {@link interpolate} and {@link morph} do, so each end
+ * reproduces itself.
+ */
+export function nearerEnd<T>(from: T, to: T, t: number): T {
+  return t < 0.5 ? from : to;
+}
+
+// ---- coordinates along axes (sliders, PCA maps) ----------------------------------------------
+
+/** The point centre + Σ_k coords[k] · axes[k] (axes: vectors of centre's length). */
+export function fromCoordinates(centre: ArrayLike<number>, axes: readonly ArrayLike<number>[], coords: ArrayLike<number>): Float32Array {
+  if (coords.length !== axes.length) throw new RangeError(`fromCoordinates: expected ${axes.length} coordinates (one per axis), got ${coords.length}`);
+  const z = Float32Array.from(centre);
+  axes.forEach((d, k) => {
+    if (d.length !== z.length) throw new RangeError(`fromCoordinates: axes[${k}]: expected ${z.length} values, got ${d.length}`);
+    const c = coords[k];
+    if (c !== 0) for (let j = 0; j < z.length; j++) z[j] += c * d[j];
+  });
+  return z;
+}
+
+/** What {@link toCoordinates} finds. */
+export interface Coordinates {
+  /** One coordinate per axis (clamped to ±limit). */
+  coords: Float64Array;
+  /** What the axes do not reach: z = fromCoordinates(centre, axes, coords) + residual. */
+  residual: Float32Array;
+}
+
+/**
+ * The coordinates of z along mutually orthogonal axes (not necessarily unit length) around
+ * `centre`, each clamped to ±`limit` (default unbounded), and the residual they leave, so that
+ * centre + Σ coords[k]·axes[k] + residual = z exactly.
+ */
+export function toCoordinates(z: ArrayLike<number>, centre: ArrayLike<number>, axes: readonly ArrayLike<number>[], limit = Infinity): Coordinates {
+  if (z.length !== centre.length) throw new RangeError(`toCoordinates: z and centre must have equal lengths, got ${z.length} and ${centre.length}`);
+  const r = Float64Array.from({ length: z.length }, (_, j) => z[j] - centre[j]);
+  const coords = new Float64Array(axes.length);
+  axes.forEach((d, k) => {
+    if (d.length !== r.length) throw new RangeError(`toCoordinates: axes[${k}]: expected ${r.length} values, got ${d.length}`);
+    let rd = 0;
+    let dd = 0;
+    for (let j = 0; j < r.length; j++) {
+      rd += r[j] * d[j];
+      dd += d[j] * d[j];
+    }
+    const c = dd > 0 ? Math.max(-limit, Math.min(limit, rd / dd)) : 0;
+    coords[k] = c;
+    for (let j = 0; j < r.length; j++) r[j] -= c * d[j];
+  });
+  return { coords, residual: Float32Array.from(r) };
 }
 
 /** `steps` points from a to b (both included), stacked into steps × length. */

@@ -119,8 +119,12 @@ export function sideBySideSvg(panels: readonly string[], titles: readonly string
 /** One curve of {@link curvesSvg}: a name for the legend and one value per epoch. */
 export interface Series {
   name: string;
-  /** values[i] is plotted at x = i + 1 (epoch numbers); non-finite values leave a gap. */
+  /** values[i] is plotted at x = i + 1 (epoch numbers), or at x[i]; non-finite values leave a gap. */
   values: readonly number[];
+  /** x coordinates, one per value (default 1 … n, the epoch numbers). */
+  x?: readonly number[];
+  /** Draw the line dashed (e.g. validation next to train). */
+  dashed?: boolean;
 }
 
 /** Options of {@link curvesSvg}. */
@@ -139,39 +143,56 @@ export function curvesSvg(series: readonly Series[], opts: CurvesOptions = {}): 
   if (!Array.isArray(series as unknown) || series.length === 0) throw new RangeError(`curvesSvg: series: expected a non-empty array of { name, values }, got ${Array.isArray(series) ? 'an empty array' : typeof series}`);
   series.forEach((s, i) => {
     if (typeof s?.name !== 'string' || !Array.isArray(s.values)) throw new TypeError(`curvesSvg: series[${i}]: expected { name: string, values: number[] }, got ${JSON.stringify(s)?.slice(0, 60)}`);
+    if (s.x !== undefined && (!Array.isArray(s.x) || s.x.length !== s.values.length))
+      throw new RangeError(`curvesSvg: series[${i}] '${s.name}' has ${s.values.length} values but ${Array.isArray(s.x) ? s.x.length : 'no array of'} x coordinates`);
   });
   const { width = 560, height = 360 } = opts;
   checkSize('curvesSvg', width, height);
   const epochs = Math.max(...series.map((s) => s.values.length));
   if (epochs === 0) throw new RangeError('curvesSvg: series: expected at least one value, got only empty series');
-  const ys = series.flatMap((s) => s.values.filter(Number.isFinite));
-  const frame = makeFrame(width, height, extent(epochs === 1 ? [0.5, 1.5] : [1, epochs]), extent(ys), {
+  const xOf = (s: Series, i: number) => (s.x ? s.x[i] : i + 1);
+  const points = series.map((s) => s.values.map((v, i) => [xOf(s, i), v] as const));
+  const ys = points.flatMap((p) => p.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([, y]) => y));
+  // Epoch numbers by default; given x coordinates set the range themselves.
+  const given = series.some((s) => s.x) ? points.flatMap((p) => p.map(([x]) => x).filter(Number.isFinite)) : null;
+  const xr: [number, number] = given
+    ? given.length && Math.max(...given) > Math.min(...given)
+      ? [Math.min(...given), Math.max(...given)]
+      : [(given[0] ?? 1) - 0.5, (given[0] ?? 1) + 0.5]
+    : epochs === 1
+      ? [0.5, 1.5]
+      : [1, epochs];
+  const frame = makeFrame(width, height, extent(xr), extent(ys), {
     title: opts.title,
     xLabel: opts.xLabel ?? 'epoch',
     yLabel: opts.yLabel ?? 'loss',
-    integerX: true,
+    integerX: !given || given.every(Number.isInteger),
   });
+  const dash = (s: Series) => (s.dashed ? ' stroke-dasharray="6 4"' : '');
   const lines = series.map((s, k) => {
     const color = classColor(k);
     let d = '';
     let pen = 'M';
     const marks: string[] = [];
-    s.values.forEach((v, i) => {
-      if (!Number.isFinite(v)) return void (pen = 'M'); // a gap, not a line to the next finite value
-      const px = num(frame.sx(i + 1));
+    for (const [x, v] of points[k]) {
+      if (!Number.isFinite(v) || !Number.isFinite(x)) {
+        pen = 'M'; // a gap, not a line to the next finite value
+        continue;
+      }
+      const px = num(frame.sx(x));
       const py = num(frame.sy(v));
       d += `${pen}${px},${py}`;
       pen = 'L';
       // Markers only while they stay readable; a long run is just the line.
       if (epochs <= 60) marks.push(`<circle cx="${px}" cy="${py}" r="2.5" fill="${color}"/>`);
-    });
-    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>${marks.join('')}`;
+    }
+    return `${d ? `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash(s)}/>` : ''}${marks.join('')}`;
   });
   // Top right inside the plot, where falling loss curves usually leave room.
   const lx = frame.right - 40 - 7 * Math.max(...series.map((s) => s.name.length));
   const legend = series.map((s, k) => {
     const [x, y] = [lx, frame.top + 8 + 18 * k];
-    return `<line x1="${x}" y1="${y + 5}" x2="${x + 20}" y2="${y + 5}" stroke="${classColor(k)}" stroke-width="2"/><text x="${x + 26}" y="${y + 9}">${escapeXml(s.name)}</text>`;
+    return `<line x1="${x}" y1="${y + 5}" x2="${x + 20}" y2="${y + 5}" stroke="${classColor(k)}" stroke-width="2"${dash(s)}/><text x="${x + 26}" y="${y + 9}">${escapeXml(s.name)}</text>`;
   });
   return svg(width, height, [frame.axes, ...lines, `<g class="legend">${legend.join('')}</g>`]);
 }

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { StepMetrics } from '../models/vae.js';
 import { writeFileAtomic } from '../util/files.js';
 import { VERSION } from '../version.js';
+import { curvesSvg } from './plots.js';
 
 /** A row of the metrics table. */
 export interface ReportMetric {
@@ -124,7 +125,7 @@ export function renderReport(data: ReportData): string {
   if (drawn.length > 0) {
     toc.push(['curves', 'Loss curves']);
     const inner = drawn
-      .map((c, i) => figure(c.title ?? 'Loss curves', c.caption, curveSvg(c, `curve${i}`), i === 0 && drawn.length === 1 && !c.title))
+      .map((c, i) => figure(c.title ?? 'Loss curves', c.caption, curveSvg(c), i === 0 && drawn.length === 1 && !c.title))
       .join('\n');
     body.push(section('curves', 'Loss curves', inner));
   }
@@ -237,75 +238,17 @@ export function escapeHtml(s: string): string {
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = escapeHtml;
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-
 /**
- * A line chart as standalone SVG markup (no scripts, no external references): axes with
- * rounded ticks, one polyline per series, a legend. Non-finite points are skipped.
- * `idPrefix` keeps ids unique when several charts share a page.
+ * A chart of the report as standalone SVG markup (no scripts, no external references), drawn by
+ * the one chart engine, {@link curvesSvg} of viz/plots.ts (its axes, ticks, legend and class
+ * palette). The chart's title is the figure's caption in the page, so it is not repeated inside
+ * the SVG. Non-finite points are skipped; `x` must match `values` in length.
  */
-export function curveSvg(chart: CurveChart, idPrefix = 'curve'): string {
-  const W = 640;
-  const H = 340;
-  const pad = { left: 64, right: 16, top: 16, bottom: 48 };
-  const legendRows = chart.series.length;
-  const legendH = legendRows > 1 ? 18 * Math.ceil(legendRows / 3) + 6 : 0;
-  const plotW = W - pad.left - pad.right;
-  const plotH = H - pad.top - pad.bottom - legendH;
-  const pts = chart.series.map((s) => {
-    if (s.x !== undefined && s.x.length !== s.values.length)
-      throw new RangeError(`curveSvg: series '${s.name}' has ${s.values.length} values but ${s.x.length} x coordinates`);
-    return s.values.map((y, i) => [s.x ? s.x[i] : i + 1, y] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  });
-  const all = pts.flat();
-  if (all.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} 40" role="img"><text x="8" y="24">no data</text></svg>`;
-  const xs = niceScale(Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0])), 8, true);
-  const ys = niceScale(Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1])), 6, false);
-  const sx = (x: number) => pad.left + ((x - xs.lo) / (xs.hi - xs.lo)) * plotW;
-  const sy = (y: number) => pad.top + plotH - ((y - ys.lo) / (ys.hi - ys.lo)) * plotH;
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${idPrefix}-t" font-family="system-ui, sans-serif" font-size="12">`,
-    `<title id="${idPrefix}-t">${esc(chart.title ?? 'Loss curves')}</title>`,
-    `<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#bbb"/>`,
+export function curveSvg(chart: CurveChart): string {
+  return curvesSvg(
+    chart.series.map((s) => ({ name: s.name, values: s.values, x: s.x, dashed: s.dashed })),
+    { xLabel: chart.xLabel ?? 'epoch', yLabel: chart.yLabel ?? 'loss', width: 640, height: 340 },
   );
-  for (const t of ys.ticks) {
-    const y = r(sy(t));
-    out.push(`<line x1="${pad.left}" x2="${pad.left + plotW}" y1="${y}" y2="${y}" stroke="#e4e4e4"/>`);
-    out.push(`<text x="${pad.left - 6}" y="${y + 4}" text-anchor="end" fill="#444">${esc(tickLabel(t, ys.step))}</text>`);
-  }
-  for (const t of xs.ticks) {
-    const x = r(sx(t));
-    out.push(`<line x1="${x}" x2="${x}" y1="${pad.top + plotH}" y2="${pad.top + plotH + 4}" stroke="#888"/>`);
-    out.push(`<text x="${x}" y="${pad.top + plotH + 17}" text-anchor="middle" fill="#444">${esc(tickLabel(t, xs.step))}</text>`);
-  }
-  out.push(`<text x="${pad.left + plotW / 2}" y="${pad.top + plotH + 36}" text-anchor="middle" fill="#222">${esc(chart.xLabel ?? 'epoch')}</text>`);
-  out.push(
-    `<text transform="translate(14 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#222">${esc(chart.yLabel ?? 'loss')}</text>`,
-  );
-  chart.series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const p = pts[i];
-    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    if (p.length > 1)
-      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${p.map(([x, y]) => `${r(sx(x))},${r(sy(y))}`).join(' ')}"/>`);
-    if (p.length <= 30) for (const [x, y] of p) out.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="2.5" fill="${color}"/>`);
-  });
-  if (legendRows > 1) {
-    const y0 = H - legendH + 8;
-    chart.series.forEach((s, i) => {
-      const color = PALETTE[i % PALETTE.length];
-      const x = pad.left + (i % 3) * 190;
-      const y = y0 + Math.floor(i / 3) * 18;
-      const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-      out.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dash}/>`);
-      out.push(`<text x="${x + 30}" y="${y + 4}" fill="#222">${esc(s.name)}</text>`);
-    });
-  } else if (legendRows === 1) {
-    out.push(`<text x="${pad.left + plotW - 6}" y="${pad.top + 16}" text-anchor="end" fill="#222">${esc(chart.series[0].name)}</text>`);
-  }
-  out.push('</svg>');
-  return out.join('\n');
 }
 
 function section(id: string, title: string, inner: string): string {
@@ -357,33 +300,6 @@ export function formatNumber(v: number, digits = 5): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(digits)));
-}
-
-/** Axis range and ticks at 1, 2 or 5 × 10ⁿ that cover [lo, hi]. */
-function niceScale(lo: number, hi: number, maxTicks: number, integer: boolean): { lo: number; hi: number; step: number; ticks: number[] } {
-  if (hi === lo) {
-    const d = lo === 0 ? 1 : Math.abs(lo) * 0.05;
-    lo -= d;
-    hi += d;
-  }
-  const raw = (hi - lo) / maxTicks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  let step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= raw) ?? 10 * mag;
-  if (integer) step = Math.max(1, Math.round(step));
-  const a = Math.floor(lo / step) * step;
-  const b = Math.ceil(hi / step) * step;
-  const ticks: number[] = [];
-  for (let t = a; t <= b + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return { lo: a, hi: b, step, ticks };
-}
-
-function tickLabel(t: number, step: number): string {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return decimals > 6 ? t.toExponential(1) : t.toFixed(decimals);
-}
-
-function r(v: number): number {
-  return Math.round(v * 10) / 10;
 }
 
 const CSS = `

@@ -109,6 +109,22 @@ test('curvesSvg: one line per series, markers per epoch, gaps at non-finite valu
   assert.throws(() => curvesSvg([{ name: 3, values: [1] } as never]), /series\[0\]: expected \{ name: string, values: number\[\] \}/);
 });
 
+test('curvesSvg: given x coordinates and dashed lines (as the report draws validation curves)', () => {
+  const svg = curvesSvg([
+    { name: 'train', values: [5, 4, 3], x: [10, 20, 30] },
+    { name: 'validation', values: [6, NaN, 4], x: [10, 20, 30], dashed: true },
+  ]);
+  assertWellFormed(svg);
+  for (const e of [10, 20, 30]) assert.match(svg, new RegExp(`>${e}</text>`));
+  assert.doesNotMatch(svg, />1<\/text>/);
+  const paths = [...svg.matchAll(/<path d="[^"]+"[^>]*>/g)].map((m) => m[0]);
+  assert.equal(paths.length, 2);
+  assert.doesNotMatch(paths[0], /dasharray/);
+  assert.match(paths[1], /stroke-dasharray="6 4"/);
+  assert.equal(count(svg, /<circle /g), 5);
+  assert.throws(() => curvesSvg([{ name: 'a', values: [1, 2], x: [1] }]), { name: 'RangeError', message: "curvesSvg: series[0] 'a' has 2 values but 1 x coordinates" });
+});
+
 test('ticks are round numbers inside the range; escapeXml', () => {
   assert.deepEqual(ticks(-3.2, 3.1), [-2, 0, 2]);
   assert.deepEqual(ticks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);

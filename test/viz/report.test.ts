@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { imageGrid } from '../../src/index.js';
+import { curvesSvg, PALETTE } from '../../src/viz/plots.js';
 import { curveSvg, escapeHtml, formatNumber, lossCurves, renderReport, runMetrics, writeReport, type ReportData } from '../../src/viz/report.js';
 
 const png = imageGrid(new Float32Array(4 * 784).map((_, i) => (i % 7) / 6), [28, 28, 1], { columns: 4 });
@@ -61,7 +62,8 @@ test('the page holds the sections given, in order, and omits the rest', () => {
   assert.ok(html.includes('<strong>Manifold.</strong> A 30×30 grid of decoded points.'));
   assert.ok(html.includes('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle'));
   assert.ok(!html.includes('<?xml'));
-  assert.match(html, /<polyline [^>]*stroke-dasharray/);
+  // The validation curve is dashed (a path of the one chart engine, plots.ts).
+  assert.match(html, /<path [^>]*stroke-dasharray/);
   // Self-contained: no scripts, no external references.
   assert.ok(!/<script|<link |src="http|href="http|@import|url\(/i.test(html));
 });
@@ -161,4 +163,15 @@ test('lossCurves turns a training history into two charts', () => {
   const html = renderReport({ title: 't', curves: charts });
   assert.equal((html.match(/<svg /g) ?? []).length, 2);
   assert.ok(html.includes('<strong>Reconstruction and KL.</strong>'));
+});
+
+test('one chart engine and one palette: the report draws its curves with plots.ts (curvesSvg, PALETTE)', () => {
+  const series = [
+    { name: 'train', values: [3, 2, 1] },
+    { name: 'validation', values: [3.5, 2.5, 1.5], dashed: true },
+  ];
+  const svg = curveSvg({ series });
+  assert.equal(svg, curvesSvg(series, { xLabel: 'epoch', yLabel: 'loss', width: 640, height: 340 }));
+  assert.ok(svg.includes(`stroke="${PALETTE[0]}"`) && svg.includes(`stroke="${PALETTE[1]}"`), 'series colours in PALETTE order');
+  assert.equal((svg.match(/stroke-dasharray/g) ?? []).length, 2, 'the dashed line and its legend entry');
 });

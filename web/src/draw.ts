@@ -4,13 +4,8 @@
  * Values are clipped to [0, 1] (a linear decoder, like geron-dense's, can leave that range).
  */
 
-/** The colours of classes 0–9 (matplotlib's tab10, as vaekit's SVG plots), then golden-angle hues. */
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-export function classColor(k: number): string {
-  if (k >= 0 && k < PALETTE.length) return PALETTE[k];
-  return `hsl(${Math.round((((k * 137.508) % 360) + 360) % 360)},65%,45%)`;
-}
+// One palette for the whole toolkit: the page colours classes as the SVG plots and the report do.
+export { classColor, PALETTE } from '../../src/viz/plots.js';
 
 /** Layout of a grid of images. */
 export interface GridOptions {
