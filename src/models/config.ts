@@ -8,7 +8,32 @@ import { parseWith, show, zBool, zInt, zNumber, zOneOf } from '../util/check.js'
 import type { LossConfig } from '../nn/losses.js';
 import type { OptimizerSpec } from '../optim/optimizers.js';
 import type { ObjectiveSpec } from '../objectives/index.js';
-import type { VAEConfig } from './vae.js';
+
+/** Everything that defines a VAE: architecture, objective, optimizer and training schedule. */
+export interface VAEConfig {
+  /** Keras shape of one image, e.g. [28, 28, 1]. */
+  inputShape: readonly [number, number, number];
+  /** Size of the latent space. */
+  latentDim: number;
+  /** Layers from the image to the features the two heads read. */
+  encoder: Layer[];
+  /** Layers from z to the image (its output must hold H·W·C values). */
+  decoder: Layer[];
+  /** How the objective's terms are measured and weighed. */
+  loss: LossConfig;
+  /** The optimizer and its hyper-parameters. */
+  optimizer: OptimizerSpec;
+  /** Training schedule the seed used (read by `fit`). */
+  epochs: number;
+  /** Batch size the seed used (read by `fit`). */
+  batchSize: number;
+  /** false: a plain autoencoder (one Dense head, z = its output, no KL term). Default true. */
+  variational?: boolean;
+  /** Number of classes of a conditional VAE: the one-hot label joins the encoder's features and z. */
+  numClasses?: number;
+  /** The training objective (default the ELBO; `{ name: 'iwae', samples: k }` for the IWAE bound). */
+  objective?: ObjectiveSpec;
+}
 
 /**
  * The JSON form of a {@link VAEConfig}. Written in full; when read (e.g. `vaekit train --config`),

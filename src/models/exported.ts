@@ -10,7 +10,7 @@
  * model is conditional, one per image, each a class in [0, K).
  */
 import type { Compiled, Feed, Runtime } from '../runtime/runtime.js';
-import type { Encoding, LatentModel } from './vae.js';
+import { oneHot, type Encoding, type LatentModel } from './latent.js';
 
 /** What a run's manifest says about its exported model. */
 export interface ExportedModelInfo {
@@ -112,21 +112,10 @@ export class OnnxLatentModel implements LatentModel {
     if (this.released) throw new Error(`${what}: this model was disposed`);
   }
 
-  /** The one-hot y feed of a conditional model; labels must come exactly when the model is conditional. */
+  /** The one-hot y feed of a conditional model (none otherwise). */
   private labelFeeds(n: number, labels: Int32Array | undefined, what: string): Record<string, Feed> {
-    const k = this.numClasses;
-    if (!k) {
-      if (labels !== undefined) throw new TypeError(`${what}: this model is not conditional; pass no labels`);
-      return {};
-    }
-    if (!(labels instanceof Int32Array)) throw new TypeError(`${what}: a conditional model needs an Int32Array of ${n} labels, got ${labels === undefined ? 'none' : show(labels)}`);
-    if (labels.length !== n) throw new RangeError(`${what}: expected ${n} labels (one per image), got ${labels.length}`);
-    const y = new Float32Array(n * k);
-    labels.forEach((l, i) => {
-      if (!(l >= 0 && l < k)) throw new RangeError(`${what}: expected labels in [0, ${k - 1}], got ${l} at index ${i}`);
-      y[i * k + l] = 1;
-    });
-    return { y: { data: y, dims: [n, k] } };
+    const y = oneHot(labels, n, this.numClasses, what);
+    return y ? { y: { data: y, dims: [n, this.numClasses!] } } : {};
   }
 }
 

@@ -4,7 +4,7 @@
  * user's own images, e.g. 32×32×3; every call gives fresh layer objects.
  */
 import { Conv2D, Conv2DTranspose, Dense, Flatten, MaxPooling2D, Reshape, UpSampling2D } from '../nn/layers.js';
-import type { VAEConfig } from './vae.js';
+import type { VAEConfig } from './config.js';
 
 /** Names of the built-in presets. */
 export type PresetName = 'lecture-conv' | 'lecture-conv-2022' | 'ae-2d' | 'geron-dense' | 'keras-conv2d' | 'cvae' | 'medium-dense';

@@ -46,6 +46,13 @@ export interface ObjectiveTerms {
   kl: Tensor;
 }
 
+/** The three figures a step reports (batch means), as numbers. */
+export interface StepMetrics {
+  loss: number;
+  reconstruction: number;
+  kl: number;
+}
+
 /** A training objective. */
 export interface Objective {
   /** Its name in configs and on the command line. */

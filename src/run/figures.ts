@@ -3,7 +3,7 @@
  * or SVG markup (plots). The CLI commands and the HTML report are thin shells over these.
  */
 import type { Dataset } from '../data/index.js';
-import type { LatentModel } from '../models/vae.js';
+import type { LatentModel } from '../models/latent.js';
 import { Rng } from '../rng.js';
 import { addAttribute, attributeVector, classMeans, interpolate, latentPoints, manifold, morph, reconstruct, samplePrior, traverseAxis, type ClassMeans, type InterpolationMethod } from '../tools/latent.js';
 import { scatterSvg, sideBySideSvg } from '../viz/plots.js';

@@ -9,7 +9,7 @@
  * are deterministic and never draw from the model's own generator.
  */
 import type { Dataset } from '../data/datasets.js';
-import type { LatentModel } from '../models/vae.js';
+import type { LatentModel } from '../models/latent.js';
 import type { Rng } from '../rng.js';
 import { pca } from '../viz/pca.js';
 

@@ -6,7 +6,7 @@
  * a good checkpoint with a broken one.
  */
 import { readFileSync } from 'node:fs';
-import type { NamedWeight, TrainingState, VAE } from '../models/vae.js';
+import type { Checkpointable, NamedWeight, TrainingState } from '../engine/engine.js';
 import { writeFileAtomic } from '../util/files.js';
 
 const MAGIC = 'VAEKITCK';
@@ -30,12 +30,12 @@ interface Header {
 }
 
 /** Writes the model's weights and training state to `path` (atomically). */
-export function saveCheckpoint(path: string, vae: VAE, meta: CheckpointMeta): void {
+export function saveCheckpoint(path: string, vae: Checkpointable, meta: CheckpointMeta): void {
   writeFileAtomic(path, checkpointBytes(vae, meta));
 }
 
 /** The bytes of a checkpoint of the model's weights and training state (what {@link saveCheckpoint} writes). */
-export function checkpointBytes(vae: VAE, meta: CheckpointMeta): Buffer {
+export function checkpointBytes(vae: Checkpointable, meta: CheckpointMeta): Buffer {
   const weights = vae.getWeights();
   const state = vae.getTrainingState();
   const all: Array<NamedWeight & { kind: 'weight' | 'slot' }> = [...weights.map((w) => ({ ...w, kind: 'weight' as const })), ...state.slots.map((s) => ({ ...s, kind: 'slot' as const }))];
@@ -119,7 +119,7 @@ export function readCheckpoint(path: string): Checkpoint {
 }
 
 /** Loads a checkpoint into a model built with the same architecture. */
-export function restoreCheckpoint(path: string, vae: VAE): CheckpointMeta {
+export function restoreCheckpoint(path: string, vae: Checkpointable): CheckpointMeta {
   const c = readCheckpoint(path);
   try {
     vae.setWeights(c.weights);

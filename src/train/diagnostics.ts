@@ -4,7 +4,7 @@
  * posterior mean exceeds 0.01), with a posterior-collapse verdict.
  */
 import { batches, type Dataset } from '../data/index.js';
-import type { LatentModel } from '../models/vae.js';
+import type { LatentModel } from '../models/latent.js';
 
 /** What {@link latentDiagnostics} reports. */
 export interface LatentDiagnostics {

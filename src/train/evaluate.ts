@@ -10,7 +10,8 @@
  */
 import { batches, subset } from '../data/batches.js';
 import type { Dataset } from '../data/datasets.js';
-import type { LatentModel, StepMetrics } from '../models/vae.js';
+import type { LatentModel } from '../models/latent.js';
+import type { StepMetrics } from '../objectives/objective.js';
 import { Rng } from '../rng.js';
 
 /** Called after each chunk of work with the images finished so far and the total. */

@@ -4,9 +4,19 @@
  * and checkpoints, and a stop signal honoured between steps.
  */
 import { batches, type Dataset } from '../data/index.js';
-import type { StepMetrics, VAE } from '../models/vae.js';
+import type { StepMetrics } from '../objectives/objective.js';
+
+/** What {@link fit} trains: a model with a training step, its schedule and its β (a VAE has it all). */
+export interface TrainableModel extends EvaluableModel {
+  readonly inputShape: readonly [number, number, number];
+  /** Weight of the KL term, set per epoch by a warm-up. */
+  beta: number;
+  /** The schedule and the target β the model was configured with. */
+  readonly config: { readonly epochs: number; readonly batchSize: number; readonly loss: { readonly beta: number } };
+  trainStep(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics>;
+}
 import { Rng } from '../rng.js';
-import { evaluateDataset } from './evaluate.js';
+import { evaluateDataset, type EvaluableModel } from './evaluate.js';
 
 /** Options of {@link fit}; every default comes from the model's config. */
 export interface FitOptions {
@@ -69,7 +79,7 @@ export interface FitResult {
 }
 
 /** Trains `vae` on `train`. */
-export async function fit(vae: VAE, train: Dataset, opts: FitOptions = {}): Promise<FitResult> {
+export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions = {}): Promise<FitResult> {
   const epochs = opts.epochs ?? vae.config.epochs;
   const batchSize = opts.batchSize ?? vae.config.batchSize;
   const first = opts.initialEpoch ?? 0;
@@ -127,7 +137,7 @@ function mean(s: StepMetrics, n: number): StepMetrics {
   return { loss: s.loss / n, reconstruction: s.reconstruction / n, kl: s.kl / n };
 }
 
-function checkData(vae: VAE, ds: Dataset, what: string): void {
+function checkData(vae: TrainableModel, ds: Dataset, what: string): void {
   if (ds.shape.join(',') !== vae.inputShape.join(','))
     throw new RangeError(`${what}: the model expects images of ${vae.inputShape.join('×')}, the data set '${ds.name}' has ${ds.shape.join('×')}`);
   if (ds.count < 1) throw new RangeError(`${what}: the data set '${ds.name}' is empty`);

@@ -1,0 +1,404 @@
+/**
+ * The engine: it knows weights, graphs and runtimes, nothing about VAEs. A model hands it its
+ * weights and optimizer, and traces graphs on request — a loss graph (fed data leaves → a scalar
+ * loss and named scalar metrics) and inference graphs (data leaves → named outputs). The engine
+ * turns them into ONNX models, runs them in a runtime (onnxruntime-node by default), and owns
+ * everything between: sessions, feeds and fetches, the training step, export, and the state a
+ * checkpoint holds.
+ *
+ * Weights and optimizer state live in flat Float32Arrays (one for all weights, one per optimizer
+ * slot) that ping-pong between two buffer sets, so a training step neither reallocates them nor
+ * feeds more than a few tensors however many weights there are: the step graph splits the
+ * weights out of the flat vector, concatenates the gradients back into one, and traces the
+ * optimizer's update once over the flat vectors.
+ */
+import { grad } from '../graph/autodiff.js';
+import * as op from '../graph/ops.js';
+import { input, topoSort, type Tensor } from '../graph/tensor.js';
+import type { Weight } from '../nn/layers.js';
+import { toOnnx } from '../onnx/emit.js';
+import type { Optimizer } from '../optim/optimizers.js';
+import { Rng } from '../rng.js';
+import { nodeRuntime } from '../runtime/node.js';
+import type { Compiled, Feed, Runtime } from '../runtime/runtime.js';
+
+/** A weight as exchanged with users: Keras layout and order. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Optimizer state and counters: with the weights, everything a checkpoint must hold. */
+export interface TrainingState {
+  /** Training steps taken. */
+  step: number;
+  /** Per-weight optimizer slots, named `<weight>:<slot>`, in Keras layout. */
+  slots: NamedWeight[];
+  /** Global optimizer scalars (e.g. Nadam's momentum product). */
+  globals: Record<string, number>;
+  /** The noise generator's state. */
+  rng: number[];
+}
+
+/** What a checkpoint reads and writes: an engine, or a model built on one. */
+export interface Checkpointable {
+  getWeights(): NamedWeight[];
+  setWeights(ws: readonly NamedWeight[]): void;
+  getTrainingState(): TrainingState;
+  setTrainingState(state: TrainingState): void;
+}
+
+/** A traced inference graph: the leaves fed per call (in feed order) and the named outputs. */
+export interface GraphDef {
+  inputs: readonly Tensor[];
+  outputs: ReadonlyArray<{ name: string; tensor: Tensor }>;
+}
+
+/** A traced objective: fed leaves, the scalar to minimize, and the scalars to report. */
+export interface LossDef {
+  inputs: readonly Tensor[];
+  loss: Tensor;
+  /** Reported scalars by name (the loss among them, if it should be reported). */
+  metrics: Readonly<Record<string, Tensor>>;
+}
+
+/** Options of an engine. */
+export interface EngineOptions {
+  /** Seeds weight initialization and the engine's noise generator (default 0). */
+  seed?: number;
+  /** Intra-op threads (default 2). */
+  threads?: number;
+  /** Where graphs run (default onnxruntime-node on the CPU). */
+  runtime?: Runtime;
+  /** Turns on the runtime's per-node profiler; each session writes `<prefix>_<date>.json` on `dispose()`. */
+  profilePrefix?: string;
+}
+
+/** One set of training buffers: all weights flat (graph layout), each slot flat, the globals. */
+interface StateBuffers {
+  params: Float32Array;
+  slots: Float32Array[];
+  globals: Float32Array[];
+}
+
+/** Runs traced graphs over a fixed list of weights; trains them with one optimizer. */
+export class Engine implements Checkpointable {
+  /** The noise source of the model (its state is part of a checkpoint). */
+  readonly rng: Rng;
+  /** The optimizer's in-graph update rule. */
+  readonly optimizer: Optimizer;
+  private readonly weights: readonly Weight[];
+  private readonly byName: Map<string, number>;
+  /** Start of each weight in the flat buffers (graph layout, row-major), and the total. */
+  private readonly offsets: number[] = [];
+  private readonly total: number;
+  /** The current buffer set, and the other one of the ping-pong (made on the first step). */
+  private state: StateBuffers;
+  private spare: StateBuffers | null = null;
+  /** Per-weight views of the current flat weights, and per-weight, per-slot views of the slots. */
+  private values: Float32Array[];
+  private slots: Float32Array[][];
+  private step = 0;
+  private readonly runtime: Runtime;
+  private readonly threads: number;
+  private readonly profilePrefix?: string;
+  private readonly sessions = new Map<string, Promise<Compiled>>();
+  private disposed = false;
+
+  /** Takes the weights (initialized here from `seed`, as Keras would) and the optimizer. */
+  constructor(weights: readonly Weight[], optimizer: Optimizer, opts: EngineOptions = {}) {
+    this.weights = weights;
+    this.byName = new Map(weights.map((w, i) => [w.name, i]));
+    this.optimizer = optimizer;
+    this.rng = new Rng(opts.seed ?? 0);
+    this.runtime = opts.runtime ?? nodeRuntime;
+    this.threads = opts.threads ?? 2;
+    this.profilePrefix = opts.profilePrefix;
+    let total = 0;
+    for (const w of weights) {
+      this.offsets.push(total);
+      total += size(w);
+    }
+    this.total = total;
+    this.state = this.newState();
+    this.values = this.weightViews(this.state.params);
+    this.slots = this.slotViews(this.state.slots);
+    weights.forEach((w, i) => this.values[i].set(w.fromKeras(w.init(this.rng))));
+    optimizer.globals.forEach((g, k) => (this.state.globals[k][0] = g.init));
+  }
+
+  /** Number of trainable values. */
+  get parameterCount(): number {
+    return this.total;
+  }
+
+  /** Training steps taken so far. */
+  get iterations(): number {
+    return this.step;
+  }
+
+  /** The weights in Keras layout and order (copies). */
+  getWeights(): NamedWeight[] {
+    return this.weights.map((w, i) => ({ name: w.name, shape: [...w.kerasShape], data: w.toKeras(this.values[i]).slice() }));
+  }
+
+  /** Replaces the weights (Keras layout and order, as from `getWeights` or Keras' `get_weights`). */
+  setWeights(ws: readonly NamedWeight[]): void {
+    if (!Array.isArray(ws) || ws.length !== this.weights.length)
+      throw new RangeError(`setWeights: expected ${this.weights.length} weights, got ${Array.isArray(ws) ? ws.length : typeof ws}`);
+    const next = ws.map((given, i) => {
+      const w = this.weights[i];
+      const n = size(w);
+      if (!(given?.data instanceof Float32Array))
+        throw new TypeError(`setWeights: '${w.name}' expects its values as a Float32Array of ${n}, got ${given?.data === undefined ? 'none' : Array.isArray(given.data) ? 'a plain Array (wrap it: Float32Array.from(values))' : typeof given.data}`);
+      if (given.data.length !== n)
+        throw new RangeError(`setWeights: '${w.name}' expects ${n} values (shape [${w.kerasShape.join(',')}]), got ${given?.data?.length ?? 'none'}`);
+      if (given.shape && given.shape.join(',') !== w.kerasShape.join(','))
+        throw new RangeError(`setWeights: '${w.name}' expects shape [${w.kerasShape.join(',')}], got [${given.shape.join(',')}]`);
+      checkFinite(`setWeights: '${w.name}'`, given.data);
+      return w.fromKeras(given.data.slice());
+    });
+    next.forEach((v, i) => this.values[i].set(v));
+  }
+
+  /** Optimizer state, step counter and noise generator state (copies), for checkpoints. */
+  getTrainingState(): TrainingState {
+    return {
+      step: this.step,
+      slots: this.weights.flatMap((w, i) => this.optimizer.slots.map((slot, k) => ({ name: `${w.name}:${slot}`, shape: [...w.kerasShape], data: w.toKeras(this.slots[i][k]).slice() }))),
+      globals: Object.fromEntries(this.optimizer.globals.map((g, k) => [g.name, this.state.globals[k][0]])),
+      rng: this.rng.getState(),
+    };
+  }
+
+  /** Restores what {@link getTrainingState} returned (after `setWeights`, to resume training). */
+  setTrainingState(state: TrainingState): void {
+    if (!Number.isInteger(state?.step) || state.step < 0) throw new RangeError(`setTrainingState: step must be a non-negative integer, got ${state?.step}`);
+    const expected = this.weights.flatMap((w) => this.optimizer.slots.map((slot) => `${w.name}:${slot}`));
+    const got = (state.slots ?? []).map((s) => s.name);
+    if (expected.join('|') !== got.join('|'))
+      throw new RangeError(`setTrainingState: expected ${expected.length} ${this.optimizer.name} slots (${expected[0] ?? 'none'}, …), got ${got.length} (${got[0] ?? 'none'}, …)`);
+    let k = 0;
+    this.weights.forEach((w, i) =>
+      this.optimizer.slots.forEach((_, j) => {
+        const d = state.slots[k++].data;
+        if (d.length !== size(w)) throw new RangeError(`setTrainingState: slot '${expected[k - 1]}' expects ${size(w)} values, got ${d.length}`);
+        this.slots[i][j].set(w.fromKeras(d));
+      }),
+    );
+    this.optimizer.globals.forEach((g, j) => {
+      const v = state.globals?.[g.name];
+      if (typeof v !== 'number') throw new RangeError(`setTrainingState: missing optimizer global '${g.name}'`);
+      this.state.globals[j][0] = v;
+    });
+    this.rng.setState(state.rng);
+    this.step = state.step;
+  }
+
+  /**
+   * Runs an inference graph (traced by `trace` on first use of `key`) on the current weights:
+   * only the weights the graph reads are fed.
+   */
+  async run(key: string, trace: () => GraphDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>> {
+    let used: number[] = [];
+    const s = await this.session(key, () => {
+      const g = trace();
+      used = this.weightsOf(g.outputs.map((o) => o.tensor));
+      return toOnnx({ inputs: [...g.inputs, ...used.map((i) => this.weights[i].tensor)], outputs: g.outputs });
+    });
+    return s.run({ ...feeds, ...this.weightFeeds(s.inputNames) });
+  }
+
+  /** The objective's metrics on a batch, weights untouched. */
+  async evaluate(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, number>> {
+    const r = await this.run(key, () => {
+      const l = trace();
+      return { inputs: l.inputs, outputs: metricOutputs(l) };
+    }, feeds);
+    return scalars(r);
+  }
+
+  /** The objective's metrics and dLoss/dWeight (Keras layout and order), weights untouched. */
+  async gradients(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<{ metrics: Record<string, number>; gradients: NamedWeight[] }> {
+    const r = await this.run(key, () => {
+      const l = trace();
+      const gs = grad(l.loss, this.weights.map((w) => w.tensor));
+      return {
+        inputs: l.inputs,
+        // A weight the loss does not reach gets a zero gradient.
+        outputs: [...metricOutputs(l), ...gs.map((g, i) => ({ name: `grad:${this.weights[i].name}`, tensor: g ?? op.mul(this.weights[i].tensor, 0) }))],
+      };
+    }, feeds);
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r)) if (!k.startsWith('grad:')) metrics[k] = v[0];
+    return { metrics, gradients: this.weights.map((w) => ({ name: w.name, shape: [...w.kerasShape], data: w.toKeras(r[`grad:${w.name}`]).slice() })) };
+  }
+
+  /** One optimizer step: forward, loss, backward and update, in one run of one graph. */
+  async trainStep(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, number>> {
+    const s = await this.session(key, () => this.trainGraph(trace()));
+    const cur = this.state;
+    const next = (this.spare ??= this.newState());
+    const flat = (data: Float32Array): Feed => ({ data, dims: [this.total] });
+    const all: Record<string, Feed> = { ...feeds, t: { data: Float32Array.of(this.step + 1), dims: [] }, params: flat(cur.params) };
+    const into: Record<string, Feed> = { 'new:params': flat(next.params) };
+    this.optimizer.slots.forEach((slot, k) => {
+      all[`slots/${slot}`] = flat(cur.slots[k]);
+      into[`new:slots/${slot}`] = flat(next.slots[k]);
+    });
+    this.optimizer.globals.forEach((g, k) => {
+      all[g.name] = { data: cur.globals[k], dims: [] };
+      into[`new:${g.name}`] = { data: next.globals[k], dims: [] };
+    });
+    const r = await s.run(all, into);
+    // Swap buffer sets: what was written becomes current, the old ones are written next step.
+    this.spare = cur;
+    this.state = next;
+    this.values = this.weightViews(next.params);
+    this.slots = this.slotViews(next.slots);
+    this.step++;
+    const metrics: Record<string, number> = {};
+    for (const k of s.outputNames) if (!k.startsWith('new:')) metrics[k] = r[k][0];
+    return metrics;
+  }
+
+  /**
+   * An inference graph as a standalone ONNX model with the current weights it reads baked in as
+   * initializers: it runs in any ONNX runtime (opset 17) without vaekit.
+   */
+  export(g: GraphDef, name: string, metadata: Record<string, string> = {}): Uint8Array {
+    this.assertLive('export');
+    const weights = new Map(this.weightsOf(g.outputs.map((o) => o.tensor)).map((i) => [this.weights[i].name, this.values[i]] as const));
+    return toOnnx({ inputs: g.inputs, outputs: g.outputs, weights, name, metadata });
+  }
+
+  /** Releases the runtime's sessions; the engine refuses work afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(
+      all.map(async (s) => {
+        const session = await s;
+        session.endProfiling();
+        await session.release();
+      }),
+    );
+  }
+
+  // ---- graphs ------------------------------------------------------------------------------
+
+  /**
+   * The training step: data leaves, t, the flat weights `params` (P,), one flat tensor per
+   * optimizer slot `slots/<slot>` (P,) and the globals in; the metrics and their new values out.
+   */
+  private trainGraph(l: LossDef): Uint8Array {
+    const ws = this.weights.map((w) => w.tensor);
+    const gs = grad(l.loss, ws);
+    const params = input('params', [this.total]);
+    const flatGrad = op.concat(ws.map((w, i) => op.reshape(gs[i] ?? op.mul(w, 0), [size(this.weights[i])])), 0); // (P,)
+    const tStep = input('t', []);
+    const slotLeaves = Object.fromEntries(this.optimizer.slots.map((s) => [s, input(`slots/${s}`, [this.total])]));
+    const globalLeaves = Object.fromEntries(this.optimizer.globals.map((g) => [g.name, input(g.name, [])]));
+    const upd = this.optimizer.update(tStep, globalLeaves, [{ w: params, g: flatGrad, slots: slotLeaves }]);
+    const outputs = [...metricOutputs(l), { name: 'new:params', tensor: upd.params[0].w }];
+    for (const s of this.optimizer.slots) outputs.push({ name: `new:slots/${s}`, tensor: upd.params[0].slots[s] });
+    for (const g of this.optimizer.globals) outputs.push({ name: `new:${g.name}`, tensor: upd.globals[g.name] });
+    return toOnnx({
+      inputs: [...l.inputs, tStep, params, ...Object.values(slotLeaves), ...Object.values(globalLeaves)],
+      packed: { from: params, params: ws },
+      outputs,
+      name: 'vaekit_train_step',
+    });
+  }
+
+  /** Indices of the weights a set of outputs reads. */
+  private weightsOf(outputs: readonly Tensor[]): number[] {
+    const used = new Set<number>();
+    for (const t of topoSort(outputs)) if (t.op === 'param' && t.name !== undefined && this.byName.has(t.name)) used.add(this.byName.get(t.name)!);
+    return [...used].sort((a, b) => a - b);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  /** Throws, naming `what`, once the engine was disposed. */
+  assertLive(what: string): void {
+    if (this.disposed) throw new Error(`${what}: the model was disposed; build or load it again`);
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<Compiled> {
+    this.assertLive(key);
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.runtime.compile(build(), { threads: this.threads, profilePrefix: this.profilePrefix });
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key)); // a failed compile is retried next time
+    }
+    return s;
+  }
+
+  /** Feeds for the weights among a session's inputs. */
+  private weightFeeds(inputNames: readonly string[]): Record<string, Feed> {
+    const f: Record<string, Feed> = {};
+    for (const name of inputNames) {
+      const i = this.byName.get(name);
+      if (i !== undefined) f[name] = { data: this.values[i], dims: this.weights[i].tensor.shape as number[] };
+    }
+    return f;
+  }
+
+  /** A zeroed buffer set: flat weights, one flat tensor per slot, one scalar per global. */
+  private newState(): StateBuffers {
+    return {
+      params: new Float32Array(this.total),
+      slots: this.optimizer.slots.map(() => new Float32Array(this.total)),
+      globals: this.optimizer.globals.map(() => new Float32Array(1)),
+    };
+  }
+
+  /** Per-weight views of a flat (P,) buffer. */
+  private weightViews(flat: Float32Array): Float32Array[] {
+    return this.weights.map((w, i) => flat.subarray(this.offsets[i], this.offsets[i] + size(w)));
+  }
+
+  /** Per-weight, per-slot views of the flat slot buffers. */
+  private slotViews(flat: readonly Float32Array[]): Float32Array[][] {
+    const views = flat.map((f) => this.weightViews(f));
+    return this.weights.map((_, i) => views.map((v) => v[i]));
+  }
+}
+
+function metricOutputs(l: LossDef): Array<{ name: string; tensor: Tensor }> {
+  return Object.entries(l.metrics).map(([name, tensor]) => ({ name, tensor }));
+}
+
+function scalars(r: Record<string, Float32Array>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v[0]]));
+}
+
+function size(w: Weight): number {
+  return w.kerasShape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Throws a RangeError naming `what` and the first index that is NaN or ±∞.
+ *
+ * Every step checks its batch: v·0 is 0 for finite v and NaN for NaN and ±∞, and four
+ * independent sums run ≈ 4× faster than calling Number.isFinite per value (0.06 vs 0.25 ms
+ * for a 128×784 batch). Only a failing batch is scanned again for the first bad index.
+ */
+export function checkFinite(what: string, a: Float32Array): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n4 = a.length - (a.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    s0 += a[i] * 0;
+    s1 += a[i + 1] * 0;
+    s2 += a[i + 2] * 0;
+    s3 += a[i + 3] * 0;
+  }
+  for (let i = n4; i < a.length; i++) s0 += a[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
+  for (let i = 0; i < a.length; i++)
+    if (!Number.isFinite(a[i])) throw new RangeError(`${what}: expected finite numbers, got ${a[i]} at index ${i}`);
+}
