@@ -46,3 +46,15 @@ export type { PcaOptions, PcaResult } from './viz/pca.js';
 export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
 export { startExplorer } from './serve/server.js';
 export type { Explorer, ExplorerOptions } from './serve/server.js';
+
+// issue 7: CLI public API
+export { runTestData, runClass } from './run/data.js';
+export type { RunTestDataOptions } from './run/data.js';
+export { updateRunMetrics } from './run/run.js';
+export { FIGURE_DEFAULTS } from './run/figures.js';
+export type { SamplesPngOptions } from './run/figures.js';
+export { writeFileAtomic } from './util/files.js';
+export { UserError, checkLabels, checkLabelledData, expectConditional, expectInt, expectNumber, expectOneOf, parseIntArg, parseNumberArg, parseOneOfArg, parseListArg } from './util/check.js';
+export type { LabelCount, ListBounds, NumberBounds } from './util/check.js';
+export { lossTerms } from './util/metrics.js';
+export type { LossTerms } from './util/metrics.js';
