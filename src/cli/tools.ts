@@ -94,7 +94,7 @@ export function toolCommands(program: Command): void {
     .option('-n, --count <n>', 'images', int('--count', 1, 1000), D.samples.n)
     .option('--columns <n>', 'images per row', int('--columns', 1, 100), D.samples.columns)
     .option('--distribution <d>', 'gaussian (the prior, default) or uniform', oneOf('--distribution', ['gaussian', 'uniform'] as const))
-    .option('--range <r>', 'half-width of the uniform box (default: samplePrior\'s)', num('--range', 0))
+    .option('--range <r>', 'half-width of the uniform box (default: samplePrior\'s, 2)', num('--range', 0))
     .option('--temperature <t>', 'scale of the draws (default: samplePrior\'s, 1)', num('--temperature', 0))
     .option('--label <class>', 'conditional models: the class to generate (number or name); "all" for one row per class')
     .option('--seed <n>', 'seed', int('--seed', 0), D.samples.seed)
@@ -104,7 +104,7 @@ export function toolCommands(program: Command): void {
         const out = f.out ?? join(dir, 'samples.png');
         if (f.label === 'all') return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
         const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
-        save(out, await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }), `${f.count} samples, ${f.distribution ?? 'gaussian'} prior`);
+        save(out, await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }), `${f.count} samples from the ${f.distribution ? `${f.distribution} ` : ''}prior`);
       }),
     );
 
