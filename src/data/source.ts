@@ -62,13 +62,11 @@ export function applicableOptions(source: string, opts: DataSourceOptions): Data
  * options a source does not take are refused.
  */
 export function loadDataSource(data: string, options: DataSourceOptions = {}): DataSplits {
-  const source = data;
-  const opts = options;
-  const kind = sourceKind(source);
+  const kind = sourceKind(data);
   for (const k of ['size', 'channels', 'labels'] as const)
-    if (opts[k] !== undefined && !TAKES[kind].includes(k))
-      throw new RangeError(`\`${k}\`: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; \`data\` ${source} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
-  return loadSource(source, opts);
+    if (options[k] !== undefined && !TAKES[kind].includes(k))
+      throw new RangeError(`\`${k}\`: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; \`data\` ${data} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
+  return loadSource(data, options);
 }
 
 function loadSource(source: string, opts: DataSourceOptions): DataSplits {
