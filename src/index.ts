@@ -3,7 +3,18 @@
  * This file only re-exports the public API.
  */
 export { VAE } from './models/vae.js';
-export type { VAEConfig, CreateOptions, NamedWeight, StepMetrics, Encoding, TrainingState, LatentModel } from './models/vae.js';
+export type { CreateOptions } from './models/vae.js';
+export type { VAEConfig } from './models/config.js';
+export type { Encoding, LatentModel } from './models/latent.js';
+export { Engine } from './engine/engine.js';
+export type { NamedWeight, TrainingState, Checkpointable, GraphDef, LossDef, EngineOptions } from './engine/engine.js';
+export { nodeRuntime } from './runtime/node.js';
+export type { Runtime, Compiled, CompileOptions, Feed } from './runtime/runtime.js';
+export { makeObjective, OBJECTIVES } from './objectives/index.js';
+export { elbo } from './objectives/elbo.js';
+export { iwae } from './objectives/iwae.js';
+export type { ObjectiveSpec, Objective, ObjectiveInputs, ObjectiveTerms, GaussianPosterior } from './objectives/index.js';
+export type { StepMetrics } from './objectives/objective.js';
 export { PRESETS } from './models/presets.js';
 export type { PresetName } from './models/presets.js';
 export { Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, Sequential, Layer } from './nn/layers.js';
@@ -20,7 +31,7 @@ export type { EvaluableModel, EvaluateOptions, DatasetMetrics, LikelihoodModel, 
 export { renderReport, writeReport, runMetrics, lossCurves } from './viz/report.js';
 export type { ReportData, ReportMetric, ReportFigure, FigureSection, CurveChart, CurveSeries, RunMetricsInput, HistoryEntry } from './viz/report.js';
 export { fit } from './train/fit.js';
-export type { FitOptions, FitResult, EpochLog, BatchProgress } from './train/fit.js';
+export type { TrainableModel, FitOptions, FitResult, EpochLog, BatchProgress } from './train/fit.js';
 export { latentDiagnostics } from './train/diagnostics.js';
 export type { LatentDiagnostics } from './train/diagnostics.js';
 export { saveCheckpoint, readCheckpoint, restoreCheckpoint } from './train/checkpoint.js';
@@ -52,3 +63,15 @@ export { OnnxLatentModel } from './models/exported.js';
 export type { ExportedModelInfo } from './models/exported.js';
 export { drawPrior, latentPath, pathPoint, nearerEnd, fromCoordinates, toCoordinates } from './tools/latent.js';
 export type { Coordinates } from './tools/latent.js';
+
+// issue 7: CLI public API
+export { runTestData, runClass } from './run/data.js';
+export type { RunTestDataOptions } from './run/data.js';
+export { updateRunMetrics } from './run/run.js';
+export { FIGURE_DEFAULTS } from './run/figures.js';
+export type { SamplesPngOptions } from './run/figures.js';
+export { writeFileAtomic } from './util/files.js';
+export { UserError, checkLabels, checkLabelledData, expectConditional, expectInt, expectNumber, expectOneOf, parseIntArg, parseNumberArg, parseOneOfArg, parseListArg } from './util/check.js';
+export type { LabelCount, ListBounds, NumberBounds } from './util/check.js';
+export { lossTerms } from './util/metrics.js';
+export type { LossTerms } from './util/metrics.js';

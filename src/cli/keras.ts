@@ -3,8 +3,7 @@
  * `exportKerasRun` (src/keras/).
  */
 import type { Command } from 'commander';
-import { exportKerasRun } from '../keras/export.js';
-import { importKerasRun } from '../keras/import.js';
+import { exportKerasRun, importKerasRun } from '../index.js';
 import { serveUntilStopped } from './serve.js';
 import { int } from './util.js';
 

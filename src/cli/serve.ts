@@ -4,9 +4,7 @@
  * decodes in the browser with onnxruntime-web, served from the installed package.
  */
 import type { Command } from 'commander';
-import type { Dataset } from '../data/index.js';
-import { loadDataSource } from '../data/source.js';
-import { startExplorer } from '../serve/server.js';
+import { loadDataSource, startExplorer, type Dataset } from '../index.js';
 import { int } from './util.js';
 
 /** Registers `serve` on the program. */

@@ -5,35 +5,33 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Dataset } from '../data/index.js';
-import { applicableOptions, loadDataSource, sourceOf } from '../data/source.js';
-import { axisPng, arithmeticPng, compareLatentSvg, interpolationPng, latentSvg, manifoldPng, morphPng, reconstructionsPng, runReport, samplesByLabelPng, samplesPng } from '../run/figures.js';
-import { loadRun, saveRun, type Run } from '../run/run.js';
-import { classMeans, type InterpolationMethod } from '../tools/latent.js';
-import { evaluateDataset, logLikelihood } from '../train/evaluate.js';
-import { writeFileAtomic } from '../util/files.js';
-import { writeReport } from '../viz/report.js';
-import { duration, int, intList, listOf, num, oneOf, UserError } from './util.js';
-
-/** The run's own test data (or training data when its source has no test split). */
-function testData(run: Run, source?: string, limit?: number): Dataset {
-  const src = source ?? sourceOf(run.manifest.dataset?.source ?? 'mnist');
-  const options = source === undefined ? applicableOptions(src, run.manifest.dataset?.options ?? {}) : undefined;
-  const { train, test } = loadDataSource(src, { ...options, limit: limit === undefined ? undefined : limit * 6 });
-  const ds = test ?? train;
-  if (ds.shape.join() !== run.vae.inputShape.join()) throw new UserError(`--data ${src}: images are ${ds.shape.join('×')}, the run expects ${run.vae.inputShape.join('×')}`);
-  return limit === undefined || ds.count <= limit ? ds : { ...ds, images: ds.images.subarray(0, limit * ds.shape.reduce((a, b) => a * b, 1)), labels: ds.labels?.subarray(0, limit) ?? null, count: limit };
-}
-
-/** A class given by number or by name ('7', 'Sneaker'). */
-function classIndex(run: Run, ds: Dataset, v: string, flag: string): number {
-  const names = run.manifest.labelNames ?? ds.labelNames ?? [];
-  const byName = names.findIndex((n) => n.toLowerCase() === v.toLowerCase());
-  if (byName >= 0) return byName;
-  const k = Number(v);
-  if (/^\d+$/.test(v) && k < Math.max(names.length, run.vae.numClasses ?? 0)) return k;
-  throw new UserError(`${flag}: expected a class number or one of ${names.join(', ') || '(the data has no labels)'}, got '${v}'`);
-}
+import {
+  arithmeticPng,
+  axisPng,
+  classMeans,
+  compareLatentSvg,
+  evaluateDataset,
+  FIGURE_DEFAULTS,
+  interpolationPng,
+  latentSvg,
+  loadRun,
+  logLikelihood,
+  manifoldPng,
+  morphPng,
+  reconstructionsPng,
+  runClass,
+  runReport,
+  runTestData,
+  samplesByLabelPng,
+  samplesPng,
+  updateRunMetrics,
+  UserError,
+  writeFileAtomic,
+  writeReport,
+  type InterpolationMethod,
+  type Run,
+} from '../index.js';
+import { duration, int, intList, num, numList, oneOf } from './util.js';
 
 function save(path: string, data: string | Uint8Array, what: string): void {
   writeFileAtomic(path, data);
@@ -49,6 +47,8 @@ async function withRun(dir: string, f: (run: Run) => Promise<void>): Promise<voi
     await run.vae.dispose();
   }
 }
+
+const D = FIGURE_DEFAULTS;
 
 /** Registers the run-using commands on the program. */
 export function toolCommands(program: Command): void {
@@ -66,7 +66,7 @@ export function toolCommands(program: Command): void {
       withRun(dir, async (run) => {
         if (f.ll && run.vae.config.loss.reconstruction !== 'bce')
           throw new UserError(`--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`);
-        const ds = testData(run, f.data, f.limit);
+        const ds = runTestData(run, { data: f.data, limit: f.limit });
         const m = await evaluateDataset(run.vae, ds);
         console.log(`${ds.name} (${m.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
         if (!f.ll) return;
@@ -82,8 +82,8 @@ export function toolCommands(program: Command): void {
         if (tty) process.stderr.write('\n');
         console.log(`−log p(x) ≈ ${r.nats.toFixed(2)} ± ${r.stderr.toFixed(2)} nats (k = ${r.k}, ${r.count} images${f.binarize ? ', binarized' : ''}, ${duration(r.seconds)})`);
         if (f.data === undefined && f.limit === undefined) {
-          run.manifest.metrics.logLikelihood = { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count, binarized: f.binarize === true };
-          saveRun(run.dir, run.vae, run.manifest);
+          // Only the manifest changes: the ONNX files, checkpoint and log stay as they are.
+          updateRunMetrics(run.dir, { logLikelihood: { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count, binarized: f.binarize === true } });
         }
       }),
     );
@@ -91,24 +91,20 @@ export function toolCommands(program: Command): void {
   program
     .command('sample <run>')
     .description('decode draws from the prior into a grid (Géron: 3 × 7)')
-    .option('-n, --count <n>', 'images', int('--count', 1, 1000), 21)
-    .option('--columns <n>', 'images per row', int('--columns', 1, 100), 7)
-    .option('--distribution <d>', 'gaussian (the prior) or uniform', oneOf('--distribution', ['gaussian', 'uniform'] as const), 'gaussian')
-    .option('--range <r>', 'half-width of the uniform box', num('--range', 0), 2)
-    .option('--temperature <t>', 'scale of the draws', num('--temperature', 0), 1)
+    .option('-n, --count <n>', 'images', int('--count', 1, 1000), D.samples.n)
+    .option('--columns <n>', 'images per row', int('--columns', 1, 100), D.samples.columns)
+    .option('--distribution <d>', 'gaussian (the prior, default) or uniform', oneOf('--distribution', ['gaussian', 'uniform'] as const))
+    .option('--range <r>', 'half-width of the uniform box (default: samplePrior\'s, 2)', num('--range', 0))
+    .option('--temperature <t>', 'scale of the draws (default: samplePrior\'s, 1)', num('--temperature', 0))
     .option('--label <class>', 'conditional models: the class to generate (number or name); "all" for one row per class')
-    .option('--seed <n>', 'seed', int('--seed', 0), 1)
+    .option('--seed <n>', 'seed', int('--seed', 0), D.samples.seed)
     .option('-o, --out <file.png>', 'output (default RUN/samples.png)')
-    .action(async (dir: string, f: { count: number; columns: number; distribution: 'gaussian' | 'uniform'; range: number; temperature: number; label?: string; seed: number; out?: string }) =>
+    .action(async (dir: string, f: { count: number; columns: number; distribution?: 'gaussian' | 'uniform'; range?: number; temperature?: number; label?: string; seed: number; out?: string }) =>
       withRun(dir, async (run) => {
         const out = f.out ?? join(dir, 'samples.png');
-        if (f.label === 'all') {
-          if (!run.vae.numClasses) throw new UserError('--label all: the model is not conditional');
-          return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
-        }
-        if (f.label !== undefined && !run.vae.numClasses) throw new UserError('--label: the model is not conditional; train with --preset cvae to generate by label');
-        const label = f.label === undefined ? undefined : classIndex(run, { labelNames: run.manifest.labelNames } as Dataset, f.label, '--label');
-        save(out, await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }), `${f.count} samples, ${f.distribution} prior`);
+        if (f.label === 'all') return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
+        const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
+        save(out, await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }), `${f.count} samples from the ${f.distribution ? `${f.distribution} ` : ''}prior`);
       }),
     );
 
@@ -120,7 +116,7 @@ export function toolCommands(program: Command): void {
     .option('-o, --out <file.png>', 'output (default RUN/reconstructions.png)')
     .action(async (dir: string, f: { indices: number[]; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
-        const ds = testData(run, f.data);
+        const ds = runTestData(run, { data: f.data });
         save(f.out ?? join(dir, 'reconstructions.png'), await reconstructionsPng(run.vae, ds, f.indices), `images ${f.indices.join(', ')}`);
       }),
     );
@@ -130,21 +126,21 @@ export function toolCommands(program: Command): void {
     .description('decode a path between two test images, or along one latent axis (--axis)')
     .option('--from <i>', 'first test image', int('--from', 0), 0)
     .option('--to <i>', 'second test image', int('--to', 0), 1)
-    .option('--steps <n>', 'images in the strip', int('--steps', 2, 100), 10)
+    .option('--steps <n>', `images in the strip (default ${D.interpolation.steps}; ${D.axis.steps} with --axis)`, int('--steps', 2, 100))
     .option('--method <m>', 'linear or slerp (spherical)', oneOf('--method', ['linear', 'slerp'] as const), 'linear')
     .option('--axis <k>', "sweep latent axis k with all other codings zero (Géron: 3)", int('--axis', 0))
-    .option('--range <a,b>', 'for --axis: from,to', (v) => v.split(',').map(num('--range')), [-0.8, 0.8])
+    .option('--range <a,b>', `for --axis: from,to (default ${D.axis.from},${D.axis.to})`, numList('--range', 2, 2, 'from,to'))
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/interpolation.png or RUN/axis-K.png)')
-    .action(async (dir: string, f: { from: number; to: number; steps: number; method: InterpolationMethod; axis?: number; range: number[]; data?: string; out?: string }) =>
+    .action(async (dir: string, f: { from: number; to: number; steps?: number; method: InterpolationMethod; axis?: number; range?: number[]; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
         if (f.axis !== undefined) {
-          if (f.axis >= run.vae.latentDim) throw new UserError(`--axis: expected 0…${run.vae.latentDim - 1}, got ${f.axis}`);
-          if (f.range.length !== 2) throw new UserError(`--range: expected two numbers from,to, got ${f.range.length}`);
-          const steps = f.steps === 10 ? 7 : f.steps;
-          return save(f.out ?? join(dir, `axis-${f.axis}.png`), await axisPng(run.vae, f.axis, { from: f.range[0], to: f.range[1], steps }), `axis ${f.axis} from ${f.range[0]} to ${f.range[1]}`);
+          // Steps and range the user leaves out are axisPng's own defaults.
+          const [from, to] = f.range ?? [undefined, undefined];
+          const png = await axisPng(run.vae, f.axis, { from, to, steps: f.steps });
+          return save(f.out ?? join(dir, `axis-${f.axis}.png`), png, `axis ${f.axis} from ${from ?? D.axis.from} to ${to ?? D.axis.to}`);
         }
-        const ds = testData(run, f.data);
+        const ds = runTestData(run, { data: f.data });
         save(f.out ?? join(dir, 'interpolation.png'), await interpolationPng(run.vae, ds, f.from, f.to, f.steps, [f.method]), `${f.method} from image ${f.from} to ${f.to}`);
       }),
     );
@@ -154,16 +150,16 @@ export function toolCommands(program: Command): void {
     .description("the lecture's digit morphing: decode the path between two class-mean latent vectors")
     .requiredOption('--from <class>', 'start class (number or name)')
     .requiredOption('--to <class>', 'end class (number or name)')
-    .option('--steps <n>', 'images in the strip', int('--steps', 2, 100), 10)
+    .option('--steps <n>', 'images in the strip', int('--steps', 2, 100), D.morph.steps)
     .option('--method <m>', 'linear or slerp', oneOf('--method', ['linear', 'slerp'] as const), 'linear')
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/morph-A-B.png)')
     .action(async (dir: string, f: { from: string; to: string; steps: number; method: InterpolationMethod; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
-        const ds = testData(run, f.data);
+        const ds = runTestData(run, { data: f.data });
         if (!ds.labels) throw new UserError(`morph: ${ds.name} has no labels, so there are no class means`);
-        const a = classIndex(run, ds, f.from, '--from');
-        const b = classIndex(run, ds, f.to, '--to');
+        const a = runClass(run, f.from, '--from', ds.labelNames);
+        const b = runClass(run, f.to, '--to', ds.labelNames);
         const means = await classMeans(run.vae, ds);
         save(f.out ?? join(dir, `morph-${a}-${b}.png`), await morphPng(run.vae, means, [[a, b]], f.steps, f.method), `class ${a} → ${b} through the class means`);
       }),
@@ -175,16 +171,16 @@ export function toolCommands(program: Command): void {
     .requiredOption('--plus <class>', 'class A')
     .requiredOption('--minus <class>', 'class B')
     .option('--image <i>', 'test image', int('--image', 0), 0)
-    .option('--scales <list>', 'multiples of the attribute vector', listOf('--scales', num('--scales'), 100), [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5])
+    .option('--scales <list>', 'multiples of the attribute vector', numList('--scales', 1, 100), [...D.arithmetic.scales])
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/arithmetic.png)')
     .action(async (dir: string, f: { plus: string; minus: string; image: number; scales: number[]; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
-        const ds = testData(run, f.data);
+        const ds = runTestData(run, { data: f.data });
         if (!ds.labels) throw new UserError(`arithmetic: ${ds.name} has no labels, so there are no class means`);
         const means = await classMeans(run.vae, ds);
-        const a = classIndex(run, ds, f.plus, '--plus');
-        const b = classIndex(run, ds, f.minus, '--minus');
+        const a = runClass(run, f.plus, '--plus', ds.labelNames);
+        const b = runClass(run, f.minus, '--minus', ds.labelNames);
         save(f.out ?? join(dir, 'arithmetic.png'), await arithmeticPng(run.vae, ds, means, f.image, a, b, f.scales), `image ${f.image} + s · (mean ${a} − mean ${b})`);
       }),
     );
@@ -193,12 +189,12 @@ export function toolCommands(program: Command): void {
     .command('latent <run>')
     .description('scatter of the test-set means coloured by label (PCA above 2 dims); --compare puts another run beside it')
     .option('--compare <run2>', 'a second run (e.g. the plain autoencoder ae-2d) shown side by side')
-    .option('--limit <n>', 'points', int('--limit'), 5000)
+    .option('--limit <n>', 'points', int('--limit'), D.latent.limit)
     .option(...dataFlag)
     .option('-o, --out <file.svg>', 'output (default RUN/latent.svg)')
     .action(async (dir: string, f: { compare?: string; limit: number; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
-        const ds = testData(run, f.data);
+        const ds = runTestData(run, { data: f.data });
         const name = (r: Run) => r.manifest.preset ?? r.dir;
         if (!f.compare) return save(f.out ?? join(dir, 'latent.svg'), await latentSvg(run.vae, ds, name(run), f.limit), `${Math.min(f.limit, ds.count)} test means`);
         await withRun(f.compare, async (other) =>
@@ -210,14 +206,14 @@ export function toolCommands(program: Command): void {
   program
     .command('manifold <run>')
     .description('decode an n × n grid over a square of a 2-D latent space (keras.io: 30 × 30, ±1)')
-    .option('-n, --size <n>', 'grid size', int('--size', 2, 100), 30)
-    .option('--range <r>', 'half-width of the square', num('--range', 0), 1)
+    .option('-n, --size <n>', 'grid size', int('--size', 2, 100), D.manifold.n)
+    .option('--range <r>', 'half-width of the square', num('--range', 0), D.manifold.range)
     .option('--label <class>', 'conditional models: the class')
     .option('-o, --out <file.png>', 'output (default RUN/manifold.png)')
     .action(async (dir: string, f: { size: number; range: number; label?: string; out?: string }) =>
       withRun(dir, async (run) => {
         if (run.vae.latentDim !== 2) throw new UserError(`manifold: needs a 2-D latent space, this run's has ${run.vae.latentDim} dimensions (try 'vaekit latent')`);
-        const label = f.label === undefined ? undefined : classIndex(run, { labelNames: run.manifest.labelNames } as Dataset, f.label, '--label');
+        const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
         save(f.out ?? join(dir, 'manifold.png'), await manifoldPng(run.vae, f.size, f.range, label), `${f.size} × ${f.size} over ±${f.range}`);
       }),
     );
@@ -230,7 +226,7 @@ export function toolCommands(program: Command): void {
     .action(async (dir: string, f: { data?: string; out?: string }) =>
       withRun(dir, async (run) => {
         const out = f.out ?? join(dir, 'report.html');
-        await writeReport(out, await runReport(run, testData(run, f.data)));
+        await writeReport(out, await runReport(run, runTestData(run, { data: f.data })));
         console.log(`wrote ${out}`);
       }),
     );

@@ -2,16 +2,11 @@
  * `vaekit train`: a thin shell over `trainRun` — flags in, a progress bar (or plain lines when
  * not on a terminal) and Keras-style epoch lines out, Ctrl-C stopping after the current step.
  */
-import type { ObjectiveSpec } from '../objectives/index.js';
+import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { PRESETS, type PresetName } from '../models/presets.js';
-import { trainRun } from '../run/train.js';
-import type { EpochLog } from '../train/fit.js';
-import { readFileSync } from 'node:fs';
-import { configFromJSON, type VAEConfigJSON } from '../models/config.js';
-import type { VAEConfig } from '../models/vae.js';
-import { duration, int, num, oneOf, UserError } from './util.js';
+import { configFromJSON, PRESETS, trainRun, UserError, type EpochLog, type ObjectiveSpec, type PresetName, type VAEConfig, type VAEConfigJSON } from '../index.js';
+import { duration, int, num, oneOf } from './util.js';
 
 /** Reads a user-defined architecture from JSON; one line naming the file when it is not one. */
 function readConfig(path: string): VAEConfig {

@@ -1,14 +1,11 @@
 /**
- * Small helpers shared by the CLI commands: flag parsers that fail with one clear line, and the
- * error type for mistakes the user can fix (printed without a stack trace).
+ * Small helpers shared by the CLI commands: the library's argument checks (src/util/check.ts,
+ * through the public API) as Commander flag parsers, which fail with one clear line.
  */
 import { InvalidArgumentError } from 'commander';
-import { parseIntArg, parseNumberArg, parseOneOfArg } from '../util/check.js';
+import { parseIntArg, parseListArg, parseNumberArg, parseOneOfArg } from '../index.js';
 
-/** A mistake in the command line or the data the user pointed at. */
-export class UserError extends Error {}
-
-/** Runs a check of `util/check.ts` as a Commander flag parser (Commander prints the one line). */
+/** Runs a check of the library as a Commander flag parser (Commander prints the one line). */
 function flag<T>(parse: (v: string) => T): (v: string) => T {
   return (v: string) => {
     try {
@@ -29,28 +26,22 @@ export function num(name: string, min = -Infinity, max = Infinity) {
   return flag((v) => parseNumberArg(name, v, { min, max }));
 }
 
-/** Parses a comma-separated list of integers ≥ 0, e.g. `1,3,7`, of at most `max` entries. */
-export function intList(name: string, max = Infinity) {
-  return (v: string): number[] => {
-    const parts = v.split(',').map((s) => s.trim());
-    if (!parts.length || parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`${name} expects integers separated by commas (e.g. 1,3,7), got '${v}'.`);
-    if (parts.length > max) throw new InvalidArgumentError(`${name} expects at most ${max} entries (the limit of one picture), got ${parts.length}.`);
-    return parts.map(Number);
-  };
-}
-
-/** Parses a comma-separated list of at most `max` entries, each with `item`. */
-export function listOf<T>(name: string, item: (v: string) => T, max: number) {
-  return (v: string): T[] => {
-    const parts = v.split(',');
-    if (parts.length > max) throw new InvalidArgumentError(`${name} expects at most ${max} entries (the limit of one picture), got ${parts.length}.`);
-    return parts.map(item);
-  };
-}
-
 /** Parses one of a fixed set of words. */
 export function oneOf<T extends string>(name: string, choices: readonly T[]) {
   return flag((v) => parseOneOfArg(name, v, choices));
+}
+
+/** Why the picture flags' lists have a limit. */
+const ONE_PICTURE = 'the limit of one picture';
+
+/** Parses a comma-separated list of integers ≥ 0, e.g. `1,3,7`, of at most `max` entries. */
+export function intList(name: string, max = Infinity) {
+  return flag((v) => parseListArg(name, v, (p) => parseIntArg(name, p, 0), { max, why: ONE_PICTURE }));
+}
+
+/** Parses a comma-separated list of numbers of `min` to `max` entries. */
+export function numList(name: string, min: number, max: number, why = ONE_PICTURE) {
+  return flag((v) => parseListArg(name, v, (p) => parseNumberArg(name, p), { min, max, why }));
 }
 
 /** `12.3 s`, `4 min 05 s`, `1 h 02 min`. */

@@ -80,7 +80,7 @@ export function loadMnist(split: Split, opts: LoadOptions = {}): Dataset {
 /**
  * Load Fashion-MNIST from a directory of IDX files (default: where Debian's
  * `dataset-fashion-mnist` puts them). Each file may be gzipped (`*.gz`) or not.
- * @throws Error (one line) naming the Debian package and the `--data` flag when the files are absent.
+ * @throws Error (one line) naming the Debian package and the `data` option when the files are absent.
  */
 export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): Dataset {
   checkSplit(split);
@@ -88,7 +88,7 @@ export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): 
   if (!isDir(dir)) {
     throw new Error(
       `Fashion-MNIST not found: ${dir} is not a directory; install the Debian package dataset-fashion-mnist ` +
-        `(apt-get install dataset-fashion-mnist) or pass --data DIR with the IDX files`,
+        `(apt-get install dataset-fashion-mnist) or pass the folder of IDX files as \`data\``,
     );
   }
   return loadIdxPair(dir, split, {
@@ -97,7 +97,7 @@ export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): 
     limit: opts.limit,
     missingHint:
       'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) ' +
-      'or pass --data DIR with the IDX files',
+      'or pass the folder of IDX files as `data`',
   });
 }
 

@@ -81,7 +81,7 @@ export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Dat
     if (size === undefined && (img.height !== shape[0] || img.width !== shape[1])) {
       throw new Error(
         `${dir}: images differ in size: ${firstFile} is ${firstSize[0]}×${firstSize[1]} but ${file} is ` +
-          `${img.height}×${img.width} (height×width); pass size: [h, w] (--size) to resize them`,
+          `${img.height}×${img.width} (height×width); pass \`size\` [h, w] to resize them`,
       );
     }
     if (images === null) images = new Float32Array(files.length * shape[0] * shape[1] * outC);

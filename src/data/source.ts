@@ -1,7 +1,8 @@
 /**
- * One string names a data set, as the CLI's `--data` flag takes it: `mnist`, `fashion-mnist`,
- * a folder of IDX files, a folder of images, or a `.npy` file. Returns the training images and,
- * where the source has one, the test split.
+ * One string names a data set (the `data` option of `trainRun`, the CLI's `--data` flag):
+ * `mnist`, `fashion-mnist`, a folder of IDX files, a folder of images, or a `.npy` file. Returns
+ * the training images and, where the source has one, the test split. Errors name the options as
+ * `data`, `labels`, `size`, `channels` (in backticks), which the CLI prints as its flags.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ export function sourceOf(name: string): string {
   return m ? m[1] : name.replace(/ \((train|test|validation) part\)$/, '').replace(/\/(train|test)$/, '');
 }
 
-/** What kind of source a `--data` string names (`missing` when it names nothing). */
+/** What kind of source a `data` string names (`missing` when it names nothing). */
 export type SourceKind = 'mnist' | 'npy' | 'idx' | 'images' | 'missing';
 
 /** The kind of data source `source` names. */
@@ -49,7 +50,6 @@ export function sourceKind(source: string): SourceKind {
 
 /** Which reading options each kind of source takes (the limit applies to all). */
 const TAKES: Record<SourceKind, ReadonlyArray<'size' | 'channels' | 'labels'>> = { mnist: [], idx: [], npy: ['labels'], images: ['size', 'channels'], missing: ['size', 'channels', 'labels'] };
-const FLAG = { size: '--size', channels: '--channels', labels: '--labels' } as const;
 
 /** `opts` without the options `source` does not take (as older versions recorded them). */
 export function applicableOptions(source: string, opts: DataSourceOptions): DataSourceOptions {
@@ -57,13 +57,16 @@ export function applicableOptions(source: string, opts: DataSourceOptions): Data
   return Object.fromEntries(Object.entries(opts).filter(([k]) => k === 'limit' || takes.includes(k as 'size'))) as DataSourceOptions;
 }
 
-/** Loads `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file; options a source does not take are refused. */
-export function loadDataSource(source: string, opts: DataSourceOptions = {}): DataSplits {
-  const kind = sourceKind(source);
+/**
+ * Loads `data`: `mnist`, `fashion-mnist`, an IDX folder, an image folder or a `.npy` file;
+ * options a source does not take are refused.
+ */
+export function loadDataSource(data: string, options: DataSourceOptions = {}): DataSplits {
+  const kind = sourceKind(data);
   for (const k of ['size', 'channels', 'labels'] as const)
-    if (opts[k] !== undefined && !TAKES[kind].includes(k))
-      throw new RangeError(`${FLAG[k]}: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; --data ${source} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
-  return loadSource(source, opts);
+    if (options[k] !== undefined && !TAKES[kind].includes(k))
+      throw new RangeError(`\`${k}\`: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; \`data\` ${data} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
+  return loadSource(data, options);
 }
 
 function loadSource(source: string, opts: DataSourceOptions): DataSplits {
@@ -72,9 +75,9 @@ function loadSource(source: string, opts: DataSourceOptions): DataSplits {
   if (source === 'mnist') return { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: testLimit }) };
   if (source === 'fashion-mnist' || source === 'fashion')
     return { train: loadFashionMnist('train', { limit }), test: loadFashionMnist('test', { limit: testLimit }) };
-  if (!existsSync(source)) throw new Error(`--data ${source}: no such file or folder (expected mnist, fashion-mnist, a folder of IDX files or images, or a .npy file)`);
+  if (!existsSync(source)) throw new Error(`\`data\` ${source}: no such file or folder (expected mnist, fashion-mnist, a folder of IDX files or images, or a .npy file)`);
   if (statSync(source).isFile()) {
-    if (!source.endsWith('.npy')) throw new Error(`--data ${source}: expected a .npy file or a folder`);
+    if (!source.endsWith('.npy')) throw new Error(`\`data\` ${source}: expected a .npy file or a folder`);
     return { train: loadNpy(source, { labels: opts.labels, limit }), test: null };
   }
   const names = readdirSync(source);

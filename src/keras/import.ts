@@ -124,7 +124,7 @@ export async function importKerasRun(o: ImportKerasRunOptions): Promise<{ vae: V
   });
   try {
     if (splits.train.shape.join() !== vae.inputShape.join())
-      throw new RangeError(`--data ${data}: images are ${splits.train.shape.join('×')}, the Keras model takes ${vae.inputShape.join('×')}`);
+      throw new RangeError(`\`data\` ${data}: images are ${splits.train.shape.join('×')}, the Keras model takes ${vae.inputShape.join('×')}`);
     const source: ModelSource = {
       kind: 'keras',
       encoder: { file: basename(o.encoder), format: formats.encoder },

@@ -3,7 +3,7 @@
  * in the browser: encode images to a posterior and a sample, decode latent vectors to images.
  * The latent-space tools (src/tools/latent.ts) and the explorer page need nothing else.
  */
-import { show } from '../util/check.js';
+import { checkLabels } from '../util/check.js';
 
 /** Encoder outputs for N images, each N × latentDim, row-major. */
 export interface Encoding {
@@ -28,16 +28,9 @@ export interface LatentModel {
  * image, each a class in [0, K) (RangeError).
  */
 export function oneHot(labels: Int32Array | undefined, n: number, numClasses: number | null, what: string): Float32Array | null {
-  if (!numClasses) {
-    if (labels !== undefined) throw new TypeError(`${what}: this model is not conditional; pass no labels`);
-    return null;
-  }
-  if (!(labels instanceof Int32Array)) throw new TypeError(`${what}: a conditional model needs an Int32Array of ${n} labels, got ${labels === undefined ? 'none' : show(labels)}`);
-  if (labels.length !== n) throw new RangeError(`${what}: expected ${n} labels (one per image), got ${labels.length}`);
+  const checked = checkLabels(what, numClasses, labels, { n });
+  if (!checked || !numClasses) return null;
   const y = new Float32Array(n * numClasses);
-  labels.forEach((l, i) => {
-    if (!(l >= 0 && l < numClasses)) throw new RangeError(`${what}: expected labels in [0, ${numClasses - 1}], got ${l} at index ${i}`);
-    y[i * numClasses + l] = 1;
-  });
+  checked.forEach((l, i) => (y[i * numClasses + l] = 1));
   return y;
 }

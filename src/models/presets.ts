@@ -16,7 +16,7 @@ const MNIST: ImageShape = [28, 28, 1];
 
 /** Conv presets halve the image twice: both sides must divide by 4. */
 function quarter(preset: string, [h, w]: ImageShape): [number, number] {
-  if (h % 4 !== 0 || w % 4 !== 0) throw new RangeError(`${preset}: needs height and width divisible by 4 (it halves them twice), got ${h}×${w}; resize the images (--size)`);
+  if (h % 4 !== 0 || w % 4 !== 0) throw new RangeError(`${preset}: needs height and width divisible by 4 (it halves them twice), got ${h}×${w}; resize the images (\`size\`)`);
   return [h / 4, w / 4];
 }
 

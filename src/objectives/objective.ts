@@ -8,6 +8,7 @@ import * as op from '../graph/ops.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { LossConfig } from '../nn/losses.js';
+import type { LossTerms } from '../util/metrics.js';
 
 /** The approximate posterior q(z|x) = N(mean, exp(logVar)) of a variational model. */
 export interface GaussianPosterior {
@@ -47,11 +48,7 @@ export interface ObjectiveTerms {
 }
 
 /** The three figures a step reports (batch means), as numbers. */
-export interface StepMetrics {
-  loss: number;
-  reconstruction: number;
-  kl: number;
-}
+export type StepMetrics = LossTerms;
 
 /** A training objective. */
 export interface Objective {

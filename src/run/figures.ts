@@ -7,25 +7,65 @@ import type { LatentModel } from '../models/latent.js';
 import { Rng } from '../rng.js';
 import { addAttribute, attributeVector, classMeans, interpolate, latentPoints, manifold, morph, reconstruct, samplePrior, traverseAxis, type ClassMeans, type InterpolationMethod } from '../tools/latent.js';
 import { scatterSvg, sideBySideSvg } from '../viz/plots.js';
-import { expectInt } from '../util/check.js';
+import { expectConditional, expectInt } from '../util/check.js';
 import { imageGrid, MAX_GRID_IMAGES } from '../viz/png.js';
 import { lossCurves, runMetrics, type ReportData, type ReportFigure } from '../viz/report.js';
 import type { Run } from './run.js';
 
 const shapeOf = (m: LatentModel) => m.inputShape as [number, number, number];
 
-/** `n` draws from the prior as a grid (Géron: 3 × 7); conditional models draw `n` of each `label`. */
-export async function samplesPng(model: LatentModel, o: { n?: number; columns?: number; distribution?: 'gaussian' | 'uniform'; temperature?: number; range?: number; seed?: number; label?: number } = {}): Promise<Buffer> {
-  const n = expectInt('samples: n', o.n ?? 21, 1, MAX_GRID_IMAGES);
-  const labels = model.numClasses ? Int32Array.of(o.label ?? 0) : undefined;
-  const { images } = await samplePrior(model, n, { distribution: o.distribution, temperature: o.temperature, range: o.range, rng: new Rng(o.seed ?? 1), labels });
-  return imageGrid(images, shapeOf(model), { columns: o.columns ?? 7 });
+/**
+ * What the figure functions draw when the caller leaves a size out: the seeds' figures (Géron's
+ * 3 × 7 samples and 7-step axis sweep, keras.io's 30 × 30 manifold over ±1, the lecture's
+ * 10-step strips). Front ends show these as their defaults rather than repeating the numbers.
+ */
+export const FIGURE_DEFAULTS = {
+  samples: { n: 21, columns: 7, seed: 1 },
+  samplesByLabel: { n: 8, seed: 1 },
+  interpolation: { steps: 10 },
+  axis: { steps: 7, from: -0.8, to: 0.8 },
+  morph: { steps: 10 },
+  arithmetic: { scales: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5] as readonly number[] },
+  manifold: { n: 30, range: 1 },
+  latent: { limit: 5000 },
+} as const;
+
+/** Options of {@link samplesPng}. */
+export interface SamplesPngOptions {
+  /** Images (default 21). */
+  n?: number;
+  /** Images per row (default 7). */
+  columns?: number;
+  /** The prior to draw from (default gaussian; see `samplePrior`). */
+  distribution?: 'gaussian' | 'uniform';
+  /** Scale of the draws (default `samplePrior`'s, 1). */
+  temperature?: number;
+  /** Half-width of the uniform box (default `samplePrior`'s, 2). */
+  range?: number;
+  /** Seed of the draws (default 1). */
+  seed?: number;
+  /** Conditional models only: the class to draw (default 0). */
+  label?: number;
+}
+
+/** The one-label feed of a figure: `label` (default 0) for a conditional model; a label given to an unconditional one is refused. */
+function classLabel(model: LatentModel, label: number | undefined): Int32Array | undefined {
+  if (label !== undefined) expectInt('`label`', label, 0, expectConditional('`label`', model.numClasses) - 1);
+  return model.numClasses ? Int32Array.of(label ?? 0) : undefined;
+}
+
+/** `n` draws from the prior as a grid (Géron: 3 × 7); conditional models draw `n` of class `label`. */
+export async function samplesPng(model: LatentModel, o: SamplesPngOptions = {}): Promise<Buffer> {
+  const d = FIGURE_DEFAULTS.samples;
+  const n = expectInt('samples: n', o.n ?? d.n, 1, MAX_GRID_IMAGES);
+  const labels = classLabel(model, o.label);
+  const { images } = await samplePrior(model, n, { distribution: o.distribution, temperature: o.temperature, range: o.range, rng: new Rng(o.seed ?? d.seed), labels });
+  return imageGrid(images, shapeOf(model), { columns: o.columns ?? d.columns });
 }
 
 /** Conditional models: one row of `n` samples per class ("generation by label"). */
-export async function samplesByLabelPng(model: LatentModel, n = 8, seed = 1): Promise<Buffer> {
-  const k = model.numClasses ?? 0;
-  if (!k) throw new RangeError('samples by label: the model is not conditional');
+export async function samplesByLabelPng(model: LatentModel, n: number = FIGURE_DEFAULTS.samplesByLabel.n, seed: number = FIGURE_DEFAULTS.samplesByLabel.seed): Promise<Buffer> {
+  const k = expectConditional('samples by label', model.numClasses);
   expectInt('samples by label: n', n, 1, Math.floor(MAX_GRID_IMAGES / k));
   const labels = Int32Array.from({ length: k * n }, (_, i) => Math.floor(i / n));
   const { images } = await samplePrior(model, k * n, { rng: new Rng(seed), labels });
@@ -42,13 +82,13 @@ export async function reconstructionsPng(model: LatentModel, ds: Dataset, indice
 }
 
 function image(ds: Dataset, i: number): Float32Array {
-  if (!Number.isInteger(i) || i < 0 || i >= ds.count) throw new RangeError(`image index: expected 0…${ds.count - 1}, got ${i}`);
+  expectInt('image index', i, 0, ds.count - 1);
   const per = ds.shape.reduce((a, b) => a * b, 1);
   return ds.images.slice(i * per, (i + 1) * per);
 }
 
 /** A strip from image `a` to image `b` of the data set through their encoder means (one row per method). */
-export async function interpolationPng(model: LatentModel, ds: Dataset, a: number, b: number, steps = 10, methods: readonly InterpolationMethod[] = ['linear']): Promise<Buffer> {
+export async function interpolationPng(model: LatentModel, ds: Dataset, a: number, b: number, steps: number = FIGURE_DEFAULTS.interpolation.steps, methods: readonly InterpolationMethod[] = ['linear']): Promise<Buffer> {
   expectInt('interpolation: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, methods.length)));
   const labels = model.numClasses && ds.labels ? Int32Array.of(ds.labels[a], ds.labels[b]) : undefined;
   const rows = [];
@@ -58,13 +98,15 @@ export async function interpolationPng(model: LatentModel, ds: Dataset, a: numbe
 
 /** Géron's semantic interpolation: all codings zero but `axis`, swept over [from, to]. */
 export async function axisPng(model: LatentModel, axis: number, o: { from?: number; to?: number; steps?: number; label?: number } = {}): Promise<Buffer> {
-  expectInt('axis traversal: steps', o.steps ?? 7, 2, MAX_GRID_IMAGES);
-  const { images } = await traverseAxis(model, axis, { from: o.from, to: o.to, steps: o.steps, labels: model.numClasses ? Int32Array.of(o.label ?? 0) : undefined });
-  return imageGrid(images, shapeOf(model), { columns: o.steps ?? 7 });
+  const d = FIGURE_DEFAULTS.axis;
+  expectInt('`axis`', axis, 0, model.latentDim - 1);
+  const steps = expectInt('axis traversal: steps', o.steps ?? d.steps, 2, MAX_GRID_IMAGES);
+  const { images } = await traverseAxis(model, axis, { from: o.from ?? d.from, to: o.to ?? d.to, steps, labels: classLabel(model, o.label) });
+  return imageGrid(images, shapeOf(model), { columns: steps });
 }
 
 /** The lecture's "manipulating digits": strips between class-mean latent vectors, one row per pair. */
-export async function morphPng(model: LatentModel, means: ClassMeans, pairs: ReadonlyArray<readonly [number, number]>, steps = 10, method: InterpolationMethod = 'linear'): Promise<Buffer> {
+export async function morphPng(model: LatentModel, means: ClassMeans, pairs: ReadonlyArray<readonly [number, number]>, steps: number = FIGURE_DEFAULTS.morph.steps, method: InterpolationMethod = 'linear'): Promise<Buffer> {
   expectInt('morph: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, pairs.length)));
   const rows = [];
   for (const [a, b] of pairs) rows.push(await morph(model, means, a, b, steps, { method }));
@@ -72,28 +114,28 @@ export async function morphPng(model: LatentModel, means: ClassMeans, pairs: Rea
 }
 
 /** Latent arithmetic: image `index` with (mean of class `plus` − mean of class `minus`) · s added, for each s. */
-export async function arithmeticPng(model: LatentModel, ds: Dataset, means: ClassMeans, index: number, plus: number, minus: number, scales: readonly number[]): Promise<Buffer> {
+export async function arithmeticPng(model: LatentModel, ds: Dataset, means: ClassMeans, index: number, plus: number, minus: number, scales: readonly number[] = FIGURE_DEFAULTS.arithmetic.scales): Promise<Buffer> {
   const labels = model.numClasses && ds.labels ? Int32Array.of(ds.labels[index]) : undefined;
   const { images } = await addAttribute(model, image(ds, index), attributeVector(means, plus, minus), scales, { labels });
   return imageGrid(images, shapeOf(model), { columns: scales.length });
 }
 
 /** The test-set means in 2-D (PCA above 2 dims), coloured by label. */
-export async function latentSvg(model: LatentModel, ds: Dataset, title: string, limit = 5000): Promise<string> {
+export async function latentSvg(model: LatentModel, ds: Dataset, title: string, limit: number = FIGURE_DEFAULTS.latent.limit): Promise<string> {
   const p = await latentPoints(model, ds, { limit });
   const axes = p.method === 'pca' ? { xLabel: `PC1 (${pct(p.explainedVariance?.[0])})`, yLabel: `PC2 (${pct(p.explainedVariance?.[1])})` } : {};
   return scatterSvg(p.points, p.labels, { labelNames: ds.labelNames, title, ...axes });
 }
 
 /** The lecture's gaps: a plain autoencoder's codes beside a VAE's, on the same images. */
-export async function compareLatentSvg(a: { model: LatentModel; name: string }, b: { model: LatentModel; name: string }, ds: Dataset, limit = 5000): Promise<string> {
+export async function compareLatentSvg(a: { model: LatentModel; name: string }, b: { model: LatentModel; name: string }, ds: Dataset, limit: number = FIGURE_DEFAULTS.latent.limit): Promise<string> {
   return sideBySideSvg([await latentSvg(a.model, ds, a.name, limit), await latentSvg(b.model, ds, b.name, limit)]);
 }
 
 /** keras.io's decoder manifold: an n × n grid over [−range, range]² of a 2-D latent space. */
-export async function manifoldPng(model: LatentModel, n = 30, range = 1, label?: number): Promise<Buffer> {
+export async function manifoldPng(model: LatentModel, n: number = FIGURE_DEFAULTS.manifold.n, range: number = FIGURE_DEFAULTS.manifold.range, label?: number): Promise<Buffer> {
   expectInt('manifold: n', n, 2, Math.floor(Math.sqrt(MAX_GRID_IMAGES)));
-  const { images } = await manifold(model, { n, range, labels: model.numClasses ? Int32Array.of(label ?? 0) : undefined });
+  const { images } = await manifold(model, { n, range, labels: classLabel(model, label) });
   return imageGrid(images, shapeOf(model), { columns: n, scale: 1, gap: 0 });
 }
 

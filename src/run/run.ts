@@ -143,6 +143,27 @@ export function saveRun(dir: string, vae: VAE, manifest: Manifest): void {
   commitFiles(dir, RUN_FILES.manifest, manifest.training?.epochsDone ?? 0, data, [RUN_FILES.checkpoint, RUN_FILES.log], (record) => manifestText(manifest, record));
 }
 
+/**
+ * Updates the metrics of a run folder's manifest (merging `metrics` into the recorded ones) as one
+ * commit that rewrites only `manifest.json`: the ONNX files, checkpoint and log stay byte for
+ * byte as they are, and the new commit record names them with their current sizes and SHA-256.
+ * A kill at any instant leaves the old manifest or the new one. Returns the new manifest.
+ * @throws Error naming the file when the folder holds a file that does not match its commit record
+ *   (the update would otherwise bless a damaged file).
+ */
+export function updateRunMetrics(dir: string, metrics: Partial<Manifest['metrics']>): Manifest {
+  const { manifest, mismatched } = openRunFolder(dir);
+  if (!manifest) throw new Error(`${join(dir, RUN_FILES.manifest)}: missing (not a vaekit run folder, or training never finished an epoch)`);
+  const [name, why] = [...mismatched][0] ?? [];
+  if (name) throw new Error(`${join(dir, name)}: ${why}`);
+  const { commit, ...rest } = manifest;
+  const updated: Manifest = { ...rest, metrics: { ...manifest.metrics, ...metrics } };
+  // The files the record names (or, in a folder from before commit records, the run's files).
+  const keep = commit ? Object.keys(commit.files) : [RUN_FILES.encoder, RUN_FILES.decoder, RUN_FILES.checkpoint, RUN_FILES.log];
+  commitFiles(dir, RUN_FILES.manifest, commit?.epoch ?? manifest.training?.epochsDone ?? 0, {}, keep, (record) => manifestText(updated, record));
+  return updated;
+}
+
 /** A run loaded back: its manifest and a model with its trained weights and state. */
 export interface Run {
   dir: string;

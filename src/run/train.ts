@@ -14,6 +14,7 @@ import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
 import { evaluateDataset } from '../train/evaluate.js';
 import { fit, type BatchProgress, type EpochLog } from '../train/fit.js';
+import { lossTerms } from '../util/metrics.js';
 import { holdsFiles, settleFolder } from './commit.js';
 import { commitEpoch, describeData, loadRun, makeManifest, openRunFolder, readManifest, RUN_FILES, type Manifest, type Run } from './run.js';
 
@@ -89,7 +90,7 @@ export interface TrainRunResult {
  */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (!o.preset && !o.config && !o.resume) throw new TypeError('trainRun: give a preset or a config (or resume a run)');
-  if (o.resume && o.overwrite) throw new TypeError('--resume and --overwrite: give one or the other');
+  if (o.resume && o.overwrite) throw new TypeError('`resume` and `overwrite`: give one or the other');
   const t0 = performance.now();
   let history: EpochLog[] = [];
   let first = 0;
@@ -100,11 +101,11 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.resume) {
     const opened = openRunFolder(o.out);
     repaired = opened.repaired;
-    if (!opened.manifest) throw new Error(`--resume: ${o.out} holds no complete epoch to resume from (training stopped before its first epoch was committed); train it again without --resume`);
+    if (!opened.manifest) throw new Error(`\`resume\`: ${o.out} holds no complete epoch to resume from (training stopped before its first epoch was committed); train it again without \`resume\``);
     resumed = loadRun(o.out, { threads: o.threads });
   } else {
     const held = heldRun(o.out);
-    if (held && !o.overwrite) throw new Error(`${o.out} holds another run (${held}); give --overwrite to replace it and its pictures, or --resume to continue it`);
+    if (held && !o.overwrite) throw new Error(`${o.out} holds another run (${held}); give \`overwrite\` to replace it and its pictures, or \`resume\` to continue it`);
     if (existsSync(o.out)) removeStaleTemps(o.out);
   }
   const prev = resumed?.manifest.training;
@@ -191,31 +192,31 @@ function validationKey(v: ValidationSize | null | undefined): string {
 /** Refuses options that would make a resumed run differ from the one in the folder. */
 function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): void {
   const prev = m.training;
-  const was = (flag: string, before: string, now: string) => new Error(`--resume: ${o.out} was trained with ${flag} ${before}, not ${now}`);
-  if (o.preset && m.preset !== o.preset) throw new Error(`--resume: ${o.out} was trained as ${m.preset ?? 'a custom model'}, not ${o.preset}`);
-  if (o.config) throw new Error('--resume: the run folder fixes the architecture; give no config');
+  const was = (option: string, before: string, now: string) => new Error(`\`resume\`: ${o.out} was trained with \`${option}\` ${before}, not ${now}`);
+  if (o.preset && m.preset !== o.preset) throw new Error(`\`resume\`: ${o.out} was trained as ${m.preset ?? 'a custom model'}, not ${o.preset}`);
+  if (o.config) throw new Error('`resume`: the run folder fixes the architecture; give no `config`');
   const objective = (spec?: ObjectiveSpec) => (spec?.name === 'iwae' ? `iwae, ${spec.samples} samples` : 'elbo');
   const before = objective(m.architecture.objective as ObjectiveSpec | undefined);
-  if (o.objective !== undefined && objective(o.objective) !== before) throw was('--objective', before, objective(o.objective));
-  for (const [flag, given, before] of [['--seed', o.seed, prev.seed], ['--batch-size', o.batchSize, prev.batchSize], ['--kl-warmup', o.klWarmup, prev.klWarmup], ['--beta', o.beta, prev.beta]] as const)
-    if (given !== undefined && given !== before) throw was(flag, String(before), String(given));
-  if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`--resume: ${o.out} already holds ${epochsDone} epochs; --epochs ${o.epochs} cannot undo them`);
+  if (o.objective !== undefined && objective(o.objective) !== before) throw was('objective', before, objective(o.objective));
+  for (const [option, given, before] of [['seed', o.seed, prev.seed], ['batchSize', o.batchSize, prev.batchSize], ['klWarmup', o.klWarmup, prev.klWarmup], ['beta', o.beta, prev.beta]] as const)
+    if (given !== undefined && given !== before) throw was(option, String(before), String(given));
+  if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`\`resume\`: ${o.out} already holds ${epochsDone} epochs; \`epochs\` ${o.epochs} cannot undo them`);
   // A run that has trained no epoch yet (one imported from Keras) has not fixed its data: its
   // first training chooses it, as a fresh run would.
   if (epochsDone === 0) return;
   const ds = m.dataset;
   if (o.data !== undefined && ds) {
     const given = typeof o.data === 'string' ? o.data : sourceOf(o.data.train.name);
-    if (!sameSource(given, ds.source)) throw was('--data', ds.source, given);
+    if (!sameSource(given, ds.source)) throw was('data', ds.source, given);
   }
   const d = o.dataOptions ?? {};
-  if (d.limit !== undefined && d.limit !== prev.limit) throw was('--limit', prev.limit === undefined ? 'none (all images)' : String(prev.limit), String(d.limit));
-  if (d.labels !== undefined && d.labels !== ds?.options?.labels) throw was('--labels', ds?.options?.labels ?? 'none', d.labels);
-  if (d.size !== undefined && d.size.join('×') !== (ds?.options?.size?.join('×') ?? '')) throw was('--size', ds?.options?.size?.join('×') ?? 'none', d.size.join('×'));
-  if (d.channels !== undefined && d.channels !== ds?.options?.channels) throw was('--channels', String(ds?.options?.channels ?? 'as stored'), String(d.channels));
-  if (o.validation !== undefined && validationKey(o.validation) !== validationKey(prev.validation)) throw was('--validation', validationKey(prev.validation), validationKey(o.validation));
-  if (o.binarize !== undefined && o.binarize !== (prev.binarize ?? false)) throw new Error(`--resume: ${o.out} was trained ${prev.binarize ? 'with' : 'without'} --binarize`);
-  if (o.trainOnTest !== undefined && o.trainOnTest !== (prev.trainOnTest ?? false)) throw new Error(`--resume: ${o.out} was trained ${prev.trainOnTest ? 'with' : 'without'} --train-on-test`);
+  if (d.limit !== undefined && d.limit !== prev.limit) throw was('dataOptions.limit', prev.limit === undefined ? 'none (all images)' : String(prev.limit), String(d.limit));
+  if (d.labels !== undefined && d.labels !== ds?.options?.labels) throw was('dataOptions.labels', ds?.options?.labels ?? 'none', d.labels);
+  if (d.size !== undefined && d.size.join('×') !== (ds?.options?.size?.join('×') ?? '')) throw was('dataOptions.size', ds?.options?.size?.join('×') ?? 'none', d.size.join('×'));
+  if (d.channels !== undefined && d.channels !== ds?.options?.channels) throw was('dataOptions.channels', String(ds?.options?.channels ?? 'as stored'), String(d.channels));
+  if (o.validation !== undefined && validationKey(o.validation) !== validationKey(prev.validation)) throw was('validation', validationKey(prev.validation), validationKey(o.validation));
+  if (o.binarize !== undefined && o.binarize !== (prev.binarize ?? false)) throw new Error(`\`resume\`: ${o.out} was trained ${prev.binarize ? 'with' : 'without'} \`binarize\``);
+  if (o.trainOnTest !== undefined && o.trainOnTest !== (prev.trainOnTest ?? false)) throw new Error(`\`resume\`: ${o.out} was trained ${prev.trainOnTest ? 'with' : 'without'} \`trainOnTest\``);
 }
 
 function sameSource(a: string, b: string): boolean {
@@ -259,7 +260,7 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
   const trainOnTest = o.trainOnTest ?? prev?.trainOnTest ?? defaults.trainOnTest ?? false;
   let train = splits.train;
   if (trainOnTest) {
-    if (!splits.test) throw new Error('--train-on-test: the data source has no test split');
+    if (!splits.test) throw new Error('`trainOnTest`: the data source has no test split');
     train = concat(train, splits.test);
   }
   let validation: Dataset | null = null;
@@ -268,12 +269,12 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
     try {
       ({ train, validation } = splitValidation(train, valSize));
     } catch (e) {
-      const byDefault = o.validation === undefined && !prev && defaults.validation ? ` (${preset} holds out the last ${validationKey(defaults.validation)} by default; give a smaller --validation, or 0 for none)` : '';
-      throw new RangeError(`--validation: ${(e as Error).message.replace(/^validation size: /, '')}${byDefault}`);
+      const byDefault = o.validation === undefined && !prev && defaults.validation ? ` (${preset} holds out the last ${validationKey(defaults.validation)} by default; give a smaller \`validation\`, or 0 for none)` : '';
+      throw new RangeError(`\`validation\`: ${(e as Error).message.replace(/^validation size: /, '')}${byDefault}`);
     }
   }
   const sha256 = dataFingerprint(train, validation);
-  if (dataSha256 && dataSha256 !== sha256) throw new Error(`--resume: ${o.out} was trained on other data: ${source} now gives different images or labels than it recorded`);
+  if (dataSha256 && dataSha256 !== sha256) throw new Error(`\`resume\`: ${o.out} was trained on other data: ${source} now gives different images or labels than it recorded`);
 
   const epochs = o.epochs ?? prev?.epochs ?? vae.config.epochs;
   const batchSize = o.batchSize ?? prev?.batchSize ?? vae.config.batchSize;
@@ -301,7 +302,7 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
         ...(dataOptions.limit !== undefined ? { limit: dataOptions.limit } : {}),
         seconds: previousSeconds + (performance.now() - t0) / 1000,
       },
-      metrics: { ...(last ? { train: pick(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
+      metrics: { ...(last ? { train: lossTerms(last) } : {}), ...(last?.val ? { validation: last.val } : {}), ...extra },
       diagnostics,
       source: st.origin,
     });
@@ -329,7 +330,7 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
   });
   if (result.stopped) return { vae, manifest: manifestFor({}), history, stopped: true };
 
-  const test = splits.test ? pick(await evaluateDataset(vae, splits.test)) : undefined;
+  const test = splits.test ? lossTerms(await evaluateDataset(vae, splits.test)) : undefined;
   const diagnostics = await latentDiagnostics(vae, splits.test ?? validation ?? train, { limit: 10000 });
   const manifest = manifestFor(test ? { test } : {}, diagnostics);
   if (firstCommit && o.overwrite) clearPictures(o.out);
@@ -340,10 +341,6 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
 /** Drops undefined fields, so that they do not hide recorded ones when spread. */
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function pick(m: StepMetrics): StepMetrics {
-  return { loss: m.loss, reconstruction: m.reconstruction, kl: m.kl };
 }
 
 /** Two data sets of one shape as one (copies). */

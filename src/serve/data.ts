@@ -4,6 +4,7 @@
  * move along, and a few test images for Reconstruct and Morph. It is computed once in Node with
  * the library, written as RUN/explorer.json (atomically), and recomputed when the run is newer.
  */
+import { checkLabelledData } from '../util/check.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
@@ -67,7 +68,7 @@ export interface ExplorerDataOptions {
 export async function buildExplorerData(run: Run, ds: Dataset, opts: ExplorerDataOptions & { dataFrom?: 'run' | 'option' } = {}): Promise<ExplorerData> {
   const { vae, manifest } = run;
   if (ds.shape.join() !== vae.inputShape.join()) throw new Error(`explorer: ${ds.name} images are ${ds.shape.join('×')}, the run expects ${vae.inputShape.join('×')}`);
-  if (vae.numClasses && !ds.labels) throw new Error(`explorer: the model is conditional but ${ds.name} has no labels`);
+  checkLabelledData('explorer', vae.numClasses, ds);
   const L = vae.latentDim;
   const nPoints = Math.min(ds.count, opts.points ?? 2000);
 
@@ -168,7 +169,7 @@ export function explorerDataset(manifest: Manifest, runDir: string): Dataset {
   try {
     splits = loadDataSource(source, manifest.dataset?.options);
   } catch (e) {
-    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer (pass one as the option 'data'): ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`${join(runDir, RUN_FILES.manifest)}: cannot load the run's data set for the explorer (name one with \`data\`): ${(e as Error).message.split('\n')[0]}`);
   }
   return splits.test ?? splits.train;
 }

@@ -133,8 +133,8 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new Error(`${host}:${port} is already in use: pick another port (option 'port'; 0 for any free port)`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new Error(`host: '${host}' is not an address of this machine`));
+      if (e.code === 'EADDRINUSE') reject(new Error(`${host}:${port} is already in use: pick another \`port\` (0 for any free port)`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new Error(`\`host\` ${host}: not an address of this machine`));
       else if (e.code === 'EACCES') reject(new Error(`${host}:${port}: permission denied (ports below 1024 need privileges)`));
       else reject(e);
     });

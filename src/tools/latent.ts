@@ -8,6 +8,7 @@
  * NHWC, flat Float32Arrays. Encoding always uses the encoder's mean (zero noise), so the tools
  * are deterministic and never draw from the model's own generator.
  */
+import { checkLabels } from '../util/check.js';
 import type { Dataset } from '../data/datasets.js';
 import type { LatentModel } from '../models/latent.js';
 import type { Rng } from '../rng.js';
@@ -145,13 +146,7 @@ export async function interpolate(model: LatentModel, xa: Float32Array, xb: Floa
   checkImage(model, 'interpolate: xb', xb);
   checkCount('interpolate: steps', steps, 2);
   const method = checkMethod('interpolate', opts.method);
-  let ends: Int32Array | undefined;
-  if (model.numClasses) {
-    const l = opts.labels;
-    if (!(l instanceof Int32Array)) throw new TypeError(`interpolate: labels: a conditional model needs an Int32Array of 1 or 2 classes, got ${show(l)}`);
-    if (l.length !== 1 && l.length !== 2) throw new RangeError(`interpolate: labels: expected 1 or 2 classes, got ${l.length}`);
-    ends = l.length === 1 ? Int32Array.of(l[0], l[0]) : l;
-  } else if (opts.labels !== undefined) throw new TypeError('interpolate: labels: this model is not conditional; pass no labels');
+  const ends = checkLabels('interpolate: labels', model.numClasses, opts.labels, { n: 2, broadcast: true });
   const x = new Float32Array(xa.length * 2);
   x.set(xa);
   x.set(xb, xa.length);
@@ -550,17 +545,7 @@ async function forEachBatch(model: LatentModel, ds: Dataset, n: number, batchSiz
  * n labels as given or one label repeated n times.
  */
 function modelLabels(model: LatentModel, what: string, labels: Int32Array | undefined, n: number): Int32Array | undefined {
-  if (!model.numClasses) {
-    if (labels !== undefined) throw new TypeError(`${what}: this model is not conditional; pass no labels`);
-    return undefined;
-  }
-  if (!(labels instanceof Int32Array))
-    throw new TypeError(`${what}: a conditional model needs an Int32Array of ${n === 1 ? '1 label' : `1 or ${n} labels`}, got ${show(labels)}`);
-  if (labels.length !== 1 && labels.length !== n) throw new RangeError(`${what}: expected 1 or ${n} labels, got ${labels.length}`);
-  labels.forEach((l, i) => {
-    if (!(l >= 0 && l < model.numClasses!)) throw new RangeError(`${what}[${i}]: expected a class in [0, ${model.numClasses! - 1}], got ${l}`);
-  });
-  return labels.length === n ? labels : new Int32Array(n).fill(labels[0]);
+  return checkLabels(what, model.numClasses, labels, { n, broadcast: true });
 }
 
 // ---- argument checks --------------------------------------------------------------------------

@@ -8,6 +8,7 @@
  * dimension — so `logLikelihood(..., { k: 1, seed })` uses exactly the noise that
  * `evaluateDataset(..., { seed })` feeds to the reparameterization trick.
  */
+import { checkLabelledData } from '../util/check.js';
 import { batches, subset } from '../data/batches.js';
 import type { Dataset } from '../data/datasets.js';
 import type { LatentModel } from '../models/latent.js';
@@ -304,9 +305,7 @@ function limited(ds: Dataset, limit: number | undefined): Dataset {
 
 /** Whether labels must be passed; throws when a conditional model meets an unlabelled set. */
 function conditional(model: { readonly numClasses: number | null }, ds: Dataset, what: string): boolean {
-  if (!model.numClasses) return false;
-  if (ds.labels === null) throw new TypeError(`${what}: a conditional model needs labels, data set '${ds.name}' has none`);
-  return true;
+  return checkLabelledData(what, model.numClasses, ds);
 }
 
 function checkPositiveInt(name: string, v: number): void {

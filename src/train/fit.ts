@@ -17,6 +17,8 @@ export interface TrainableModel extends EvaluableModel {
 }
 import { Rng } from '../rng.js';
 import { evaluateDataset, type EvaluableModel } from './evaluate.js';
+import { checkLabelledData } from '../util/check.js';
+import { lossTerms } from '../util/metrics.js';
 
 /** Options of {@link fit}; every default comes from the model's config. */
 export interface FitOptions {
@@ -119,7 +121,7 @@ export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions 
     }
     const seconds = (performance.now() - t0) / 1000;
     const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
-    if (opts.validation) log.val = pick(await evaluateDataset(vae, opts.validation));
+    if (opts.validation) log.val = lossTerms(await evaluateDataset(vae, opts.validation));
     history.push(log);
     await opts.onEpoch?.(log);
   }
@@ -127,10 +129,6 @@ export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions 
   } finally {
     vae.beta = targetBeta; // a warm-up value must not outlive training (stopped or failed too)
   }
-}
-
-function pick(m: StepMetrics): StepMetrics {
-  return { loss: m.loss, reconstruction: m.reconstruction, kl: m.kl };
 }
 
 function mean(s: StepMetrics, n: number): StepMetrics {
@@ -142,8 +140,8 @@ function checkData(vae: TrainableModel, ds: Dataset, what: string): void {
     throw new RangeError(`${what}: the model expects images of ${vae.inputShape.join('×')}, the data set '${ds.name}' has ${ds.shape.join('×')}`);
   if (ds.count < 1) throw new RangeError(`${what}: the data set '${ds.name}' is empty`);
   if (vae.numClasses) {
-    if (!ds.labels) throw new RangeError(`${what}: a conditional model needs labels, and '${ds.name}' has none`);
-    const max = ds.labels.reduce((a, b) => Math.max(a, b), 0);
+    checkLabelledData(what, vae.numClasses, ds);
+    const max = ds.labels!.reduce((a, b) => Math.max(a, b), 0);
     if (max >= vae.numClasses) throw new RangeError(`${what}: labels go up to ${max}, the model has ${vae.numClasses} classes`);
   }
 }

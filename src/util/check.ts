@@ -103,6 +103,26 @@ export function parseOneOfArg<T extends string>(name: string, text: string, choi
   return text as T;
 }
 
+/** How many entries a list flag takes, and why (shown in the refusal). */
+export interface ListBounds {
+  min?: number;
+  max?: number;
+  /** Where the limit comes from, e.g. `the limit of one picture`. */
+  why?: string;
+}
+
+/**
+ * A flag's comma-separated list, each entry read by `item` (which refuses in its own words):
+ * `--scales expects at most 100 entries (the limit of one picture), got 101`.
+ */
+export function parseListArg<T>(name: string, text: string, item: (entry: string) => T, bounds: ListBounds = {}): T[] {
+  const { min = 1, max = Infinity, why } = bounds;
+  const parts = text.split(',').map((s) => s.trim());
+  const expected = min === max ? `${min} entries` : max === Infinity ? `at least ${min} entries` : min <= 1 ? `at most ${max} entries` : `${min} to ${max} entries`;
+  if (parts.length < min || parts.length > max) refuse('range', name, `${expected}${why ? ` (${why})` : ''}`, String(parts.length));
+  return parts.map(item);
+}
+
 // ---- zod schemas that refuse in the same words --------------------------------------------
 
 /** A zod integer in [min, max] whose refusal reads like {@link expectInt}'s. */
@@ -157,4 +177,68 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
   let cur = v;
   for (const k of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
   return cur;
+}
+
+// ---- labels of conditional models ---------------------------------------------------------
+// One definition of "a conditional model needs labels, an unconditional one takes none", so
+// that the library refuses the same mistake with the same error type and words everywhere:
+// labels of the wrong kind (missing, or given to an unconditional model) are a TypeError,
+// a wrong count or a class out of range a RangeError.
+
+/** How many labels a call takes: exactly `n`, or (`broadcast`) 1 or `n` (one label repeated). */
+export interface LabelCount {
+  n: number;
+  broadcast?: boolean;
+}
+
+/**
+ * Checks the `labels` a call hands to a model with `numClasses` classes (null or 0: an
+ * unconditional model). Returns them (one label repeated `n` times when `broadcast`), or
+ * undefined for an unconditional model.
+ * @throws TypeError when a conditional model gets no Int32Array, or an unconditional one gets labels.
+ * @throws RangeError when the count is wrong or a class is outside [0, numClasses − 1].
+ */
+export function checkLabels(what: string, numClasses: number | null | undefined, labels: unknown, count: LabelCount): Int32Array | undefined {
+  const { n, broadcast = false } = count;
+  if (!numClasses) {
+    if (labels !== undefined) throw new TypeError(`${what}: this model is not conditional; pass no labels`);
+    return undefined;
+  }
+  const want = broadcast && n !== 1 ? `1 or ${n} labels` : n === 1 ? '1 label' : `${n} labels`;
+  if (!(labels instanceof Int32Array)) throw new TypeError(`${what}: a conditional model needs an Int32Array of ${want}, got ${labels === undefined ? 'none' : show(labels)}`);
+  if (labels.length !== n && !(broadcast && labels.length === 1)) throw new RangeError(`${what}: expected ${want}${broadcast ? '' : ' (one per image)'}, got ${labels.length}`);
+  labels.forEach((l, i) => {
+    if (!(l >= 0 && l < numClasses)) throw new RangeError(`${what}: expected labels in [0, ${numClasses - 1}], got ${l} at index ${i}`);
+  });
+  return labels.length === n ? labels : new Int32Array(n).fill(labels[0]);
+}
+
+/**
+ * Whether a model with `numClasses` classes must be fed the labels of data set `ds`.
+ * @throws TypeError when the model is conditional and the data set has no labels.
+ */
+export function checkLabelledData(what: string, numClasses: number | null | undefined, ds: { readonly name: string; readonly labels: Int32Array | null }): boolean {
+  if (!numClasses) return false;
+  if (!ds.labels) throw new TypeError(`${what}: a conditional model needs labels, data set '${ds.name}' has none`);
+  return true;
+}
+
+/**
+ * The class count of a model for what only a conditional model does (generating by label).
+ * @throws TypeError when the model is not conditional.
+ */
+export function expectConditional(what: string, numClasses: number | null | undefined): number {
+  if (!numClasses) throw new TypeError(`${what}: the model is not conditional; train a conditional model (preset cvae) to generate by label`);
+  return numClasses;
+}
+
+// ---- user errors --------------------------------------------------------------------------
+
+/**
+ * A mistake the user can fix (a missing file, data that does not fit the model, contradictory
+ * options), as opposed to a bug in vaekit. Its message is one line; front ends print it without
+ * a stack trace.
+ */
+export class UserError extends Error {
+  override name = 'UserError';
 }

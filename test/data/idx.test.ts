@@ -76,12 +76,12 @@ describe('Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
       const missing = join(dir, 'nope');
       assert.throws(() => loadFashionMnist('train', { dir: missing }), (e: Error) => {
         assert.match(e.message, /dataset-fashion-mnist/);
-        assert.match(e.message, /--data/);
+        assert.match(e.message, /`data`/);
         assert.ok(!e.message.includes('\n'));
         return true;
       });
       // A directory without the files: same hint, naming the missing file.
-      assert.throws(() => loadFashionMnist('test', { dir }), /t10k-images-idx3-ubyte\(\.gz\): IDX file not found; .*dataset-fashion-mnist.*--data/);
+      assert.throws(() => loadFashionMnist('test', { dir }), /t10k-images-idx3-ubyte\(\.gz\): IDX file not found; .*dataset-fashion-mnist.*`data`/);
     } finally {
       cleanup();
     }

@@ -115,7 +115,7 @@ describe('image folder', () => {
       writePng(join(mixed, 'a.png'), 28, 28, () => gray(0));
       writePng(join(mixed, 'b.png'), 32, 30, () => gray(0));
       assert.throws(() => loadImageFolder(mixed), (e: Error) => {
-        assert.match(e.message, /images differ in size: .*a\.png is 28×28 but .*b\.png is 32×30 \(height×width\); pass size/);
+        assert.match(e.message, /images differ in size: .*a\.png is 28×28 but .*b\.png is 32×30 \(height×width\); pass `size`/);
         assert.ok(!e.message.includes('\n'));
         return true;
       });

@@ -27,18 +27,18 @@ before(async () => {
 
 test('resume refuses a changed data source, limit, split, binarization, labels or images', async () => {
   const refused = async (o: Parameters<typeof trainRun>[0], pattern: RegExp) => assert.rejects(trainRun({ resume: true, epochs: 2, ...o }), pattern);
-  await refused({ out: run, data: 'fashion-mnist' }, /--resume: .*run was trained with --data mnist, not fashion-mnist/);
-  await refused({ out: run, dataOptions: { limit: 300 } }, /--resume: .*run was trained with --limit 200, not 300/);
-  await refused({ out: run, validation: 20 }, /--resume: .*run was trained with --validation 50, not 20/);
-  await refused({ out: run, validation: null }, /--resume: .*run was trained with --validation 50, not none/);
-  await refused({ out: run, binarize: true }, /--resume: .*run was trained without --binarize/);
-  await refused({ out: run, trainOnTest: true }, /--resume: .*run was trained without --train-on-test/);
-  await refused({ out: run, dataOptions: { labels: 'y.npy' } }, /--resume: .*run was trained with --labels none, not y\.npy/);
-  await refused({ out: run, seed: 4 }, /--resume: .*run was trained with --seed 3, not 4/);
+  await refused({ out: run, data: 'fashion-mnist' }, /`resume`: .*run was trained with `data` mnist, not fashion-mnist/);
+  await refused({ out: run, dataOptions: { limit: 300 } }, /`resume`: .*run was trained with `dataOptions.limit` 200, not 300/);
+  await refused({ out: run, validation: 20 }, /`resume`: .*run was trained with `validation` 50, not 20/);
+  await refused({ out: run, validation: null }, /`resume`: .*run was trained with `validation` 50, not none/);
+  await refused({ out: run, binarize: true }, /`resume`: .*run was trained without `binarize`/);
+  await refused({ out: run, trainOnTest: true }, /`resume`: .*run was trained without `trainOnTest`/);
+  await refused({ out: run, dataOptions: { labels: 'y.npy' } }, /`resume`: .*run was trained with `dataOptions.labels` none, not y\.npy/);
+  await refused({ out: run, seed: 4 }, /`resume`: .*run was trained with `seed` 3, not 4/);
   // The same source name giving other images: the recorded fingerprint catches it.
   const other = loadMnist('train', { limit: 200 });
   other.images.reverse();
-  await refused({ out: run, data: { train: other, test: null } }, /--resume: .*run was trained on other data: mnist now gives different images or labels/);
+  await refused({ out: run, data: { train: other, test: null } }, /`resume`: .*run was trained on other data: mnist now gives different images or labels/);
   // What the run recorded, given again, is accepted.
   const ok = await trainRun({ out: run, resume: true, epochs: 2, data: 'mnist', dataOptions: { limit: 200 }, validation: 50, seed: 3, binarize: false });
   assert.equal(ok.history.length, 2);
@@ -51,9 +51,9 @@ test('training into a folder that holds a run needs overwrite, which clears its 
   writeFileSync(join(out, 'samples.png'), 'old picture');
   writeFileSync(join(out, 'morph-1-7.png'), 'old picture');
   writeFileSync(join(out, 'notes.txt'), 'the user\'s own file');
-  await assert.rejects(trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, epochs: 1 }), /over holds another run \(medium-dense, 2 epochs\); give --overwrite to replace it and its pictures, or --resume to continue it/);
+  await assert.rejects(trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, epochs: 1 }), /over holds another run \(medium-dense, 2 epochs\); give `overwrite` to replace it and its pictures, or `resume` to continue it/);
   assert.equal(loadRun(out).manifest.preset, 'medium-dense');
-  await assert.rejects(trainRun({ preset: 'ae-2d', out, resume: true, overwrite: true }), /--resume and --overwrite: give one or the other/);
+  await assert.rejects(trainRun({ preset: 'ae-2d', out, resume: true, overwrite: true }), /`resume` and `overwrite`: give one or the other/);
   const r = await trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, validation: null, epochs: 1, overwrite: true });
   await r.vae.dispose();
   assert.deepEqual(readdirSync(out).sort(), ['checkpoint.bin', 'decoder.onnx', 'encoder.onnx', 'log.jsonl', 'manifest.json', 'notes.txt']);
@@ -104,14 +104,14 @@ test('files out of step with the commit record are refused; stale temporary file
   assert.ok(JSON.parse(readFileSync(join(legacy, 'manifest.json'), 'utf8')).commit);
 });
 
-test('a labels file is refused for a source with its own labels; --validation is named when it leaves nothing to train on', async () => {
+test('a labels file is refused for a source with its own labels; `validation` is named when it leaves nothing to train on', async () => {
   const d = join(root, 'npy');
   mkdirSync(d);
   writeFileSync(join(d, 'y.npy'), npyBytes('|u1', [200], new Uint8Array(200)));
-  assert.throws(() => loadDataSource('mnist', { limit: 100, labels: join(d, 'y.npy') }), /--labels: only a .npy data source takes a labels file; --data mnist is a built-in data set with its own labels/);
-  assert.throws(() => loadDataSource('mnist', { limit: 100, size: [14, 14] }), /--size: only a folder of images is resized or converted; --data mnist is a built-in/);
+  assert.throws(() => loadDataSource('mnist', { limit: 100, labels: join(d, 'y.npy') }), /`labels`: only a .npy data source takes a labels file; `data` mnist is a built-in data set with its own labels/);
+  assert.throws(() => loadDataSource('mnist', { limit: 100, size: [14, 14] }), /`size`: only a folder of images is resized or converted; `data` mnist is a built-in/);
   await assert.rejects(
     trainRun({ preset: 'geron-dense', out: join(root, 'geron'), data: 'mnist', dataOptions: { limit: 2000 }, epochs: 1 }),
-    /--validation: 5000 of 2000 images leaves none to train on \(geron-dense holds out the last 5000 by default; give a smaller --validation, or 0 for none\)/,
+    /`validation`: 5000 of 2000 images leaves none to train on \(geron-dense holds out the last 5000 by default; give a smaller `validation`, or 0 for none\)/,
   );
 });

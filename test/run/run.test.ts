@@ -73,7 +73,7 @@ test('a resumed run takes its seed, schedule, validation and batch size from the
   const resumed = await trainRun({ out, data, resume: true }); // nothing else given
   assert.equal(resumed.history.length, 3);
   assert.deepEqual(resumed.vae.getWeights(), whole.vae.getWeights());
-  await assert.rejects(trainRun({ out, data, resume: true, seed: 10 }), /--resume: .* was trained with --seed 9, not 10/);
+  await assert.rejects(trainRun({ out, data, resume: true, seed: 10 }), /`resume`: .* was trained with `seed` 9, not 10/);
   await whole.vae.dispose();
   await resumed.vae.dispose();
 });

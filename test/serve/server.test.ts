@@ -205,9 +205,9 @@ test('a missing run folder or a corrupt manifest: one line and a non-zero exit b
 
 test('library errors name the parameter (port, host), not a CLI flag', async () => {
   const taken = startExplorer(run, { port: ex.port });
-  await assert.rejects(taken, { message: `127.0.0.1:${ex.port} is already in use: pick another port (option 'port'; 0 for any free port)` });
+  await assert.rejects(taken, { message: `127.0.0.1:${ex.port} is already in use: pick another \`port\` (0 for any free port)` });
   await assert.rejects(startExplorer(run, { port: 70000 }), { name: 'RangeError', message: 'port: expected an integer in [0, 65535], got 70000' });
-  await assert.rejects(startExplorer(run, { port: 0, host: '203.0.113.7' }), { message: "host: '203.0.113.7' is not an address of this machine" });
+  await assert.rejects(startExplorer(run, { port: 0, host: '203.0.113.7' }), { message: '`host` 203.0.113.7: not an address of this machine' });
 });
 
 test('vaekit serve prints the URL, serves, and stops cleanly on Ctrl-C', async () => {

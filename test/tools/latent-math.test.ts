@@ -110,7 +110,7 @@ test('manifold: a centre shifts the whole grid; labels are checked, never clampe
   close(moved.z.subarray(0, 2), [2 - 1.5, -3 + 1.5]); // top left: smallest z[0], largest z[1]
   await assert.rejects(manifold(m, { centre: [0, Infinity] }), /manifold: centre\[1\]: expected a finite number, got Infinity/);
   const cm = identityModel(3);
-  await assert.rejects(manifold(cm, { n: 2, labels: Int32Array.of(3) }), { name: 'RangeError', message: 'manifold: labels[0]: expected a class in [0, 2], got 3' });
+  await assert.rejects(manifold(cm, { n: 2, labels: Int32Array.of(3) }), { name: 'RangeError', message: 'manifold: labels: expected labels in [0, 2], got 3 at index 0' });
   await manifold(cm, { n: 2, labels: Int32Array.of(2) });
   assert.deepEqual(cm.calls[0].labels, Int32Array.of(2, 2, 2, 2));
 });

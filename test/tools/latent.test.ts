@@ -310,7 +310,7 @@ test('conditional model: generation takes a label; tools pass labels through', a
   assertClose(one.images, await cvae.decode(s.z, Int32Array.of(5, 5, 5, 5)), 1e-6, 'broadcast label');
   assert.notDeepEqual(one.images.subarray(0, PER), s.images.subarray(0, PER));
 
-  await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1) }), { name: 'TypeError', message: /samplePrior: labels: a conditional model needs an Int32Array of 1 or 4 labels, got undefined/ });
+  await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1) }), { name: 'TypeError', message: /samplePrior: labels: a conditional model needs an Int32Array of 1 or 4 labels, got none/ });
   await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1), labels: Int32Array.of(1, 2) }), /expected 1 or 4 labels, got 2/);
   await assert.rejects(samplePrior(cvae, 2, { rng: new Rng(1), labels: Int32Array.of(10) }), /labels\[0\]: expected a class in \[0, 9\], got 10/);
 
