@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { configFromJSON, PRESETS, trainRun, UserError, type EpochLog, type ObjectiveSpec, type PresetName, type VAEConfig, type VAEConfigJSON } from '../index.js';
+import { configFromJSON, OBJECTIVES, PRESETS, trainRun, UserError, type EpochLog, type ObjectiveSpec, type PresetName, type VAEConfig, type VAEConfigJSON } from '../index.js';
 import { duration, int, num, oneOf } from './util.js';
 
 /** Reads a user-defined architecture from JSON; one line naming the file when it is not one. */
@@ -75,7 +75,7 @@ export function trainCommand(program: Command): void {
     .option('--limit <n>', 'use only the first n training images (test: n/6, at least 1,000)', int('--limit'))
     .option('--seed <n>', 'seed for weights, noise and shuffling (default 1)', int('--seed', 0))
     .option('--beta <b>', 'weight of the KL term (0: no latent loss)', num('--beta', 0))
-    .option('--objective <name>', "what training minimizes: elbo (reconstruction + β·KL) or iwae (Burda et al.'s importance-weighted bound; default: the preset's, elbo)", oneOf('--objective', ['elbo', 'iwae'] as const))
+    .option('--objective <name>', "what training minimizes: elbo (reconstruction + β·KL) or iwae (Burda et al.'s importance-weighted bound; default: the preset's, elbo)", oneOf('--objective', OBJECTIVES))
     .option('--samples <k>', 'importance samples per image for --objective iwae (default 5)', int('--samples', 1))
     .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs (default 0)', int('--kl-warmup', 0))
     .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))

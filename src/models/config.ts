@@ -7,7 +7,7 @@ import { layerFromSpec, type KerasShape, type Layer, type LayerSpec } from '../n
 import { parseWith, show, zBool, zInt, zNumber, zOneOf } from '../util/check.js';
 import type { LossConfig } from '../nn/losses.js';
 import type { OptimizerSpec } from '../optim/optimizers.js';
-import type { ObjectiveSpec } from '../objectives/index.js';
+import { OBJECTIVES, type ObjectiveSpec } from '../objectives/index.js';
 
 /** Everything that defines a VAE: architecture, objective, optimizer and training schedule. */
 export interface VAEConfig {
@@ -109,7 +109,7 @@ export const CONFIG_SCHEMA = z.strictObject({
   batchSize: zInt(1).optional(), // as --batch-size
   variational: zBool().optional(),
   numClasses: zInt(2, 100_000).nullable().optional(),
-  objective: z.strictObject({ name: zOneOf(['elbo', 'iwae']), samples: zInt(1, 10_000).optional() }, { error: 'an object' }).optional(),
+  objective: z.strictObject({ name: zOneOf(OBJECTIVES), samples: zInt(1, 10_000).optional() }, { error: 'an object' }).optional(),
 }, { error: 'an object' });
 
 /** The objective a JSON config names (IWAE's samples default to 5, Burda et al.'s usual k). */

@@ -4,6 +4,7 @@
  * user's own images, e.g. 32×32×3; every call gives fresh layer objects.
  */
 import { Conv2D, Conv2DTranspose, Dense, Flatten, MaxPooling2D, Reshape, UpSampling2D } from '../nn/layers.js';
+import type { ValidationSize } from '../data/batches.js';
 import type { VAEConfig } from './config.js';
 
 /** Names of the built-in presets. */
@@ -117,4 +118,15 @@ export const PRESETS: Record<PresetName, (shape?: ImageShape) => VAEConfig> = {
       batchSize: 128,
     };
   },
+};
+
+/** How each preset's seed trained it (its data, held-out split, extra data), when the user does not say otherwise. */
+export const PRESET_TRAINING: Record<PresetName, { data: string; validation?: ValidationSize; trainOnTest?: boolean }> = {
+  'lecture-conv': { data: 'mnist' },
+  'lecture-conv-2022': { data: 'mnist' },
+  'ae-2d': { data: 'mnist' },
+  'geron-dense': { data: 'fashion-mnist', validation: { last: 5000 } }, // Géron: the last 5,000 training images
+  'keras-conv2d': { data: 'mnist', trainOnTest: true }, // keras.io fits on train + test (70k)
+  cvae: { data: 'mnist' },
+  'medium-dense': { data: 'mnist' },
 };

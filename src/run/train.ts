@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { splitValidation, type Dataset, type ValidationSize } from '../data/index.js';
 import { applicableOptions, loadDataSource, sourceOf, type DataSourceOptions, type DataSplits } from '../data/source.js';
-import { PRESETS, type PresetName } from '../models/presets.js';
+import { PRESET_TRAINING, PRESETS, type PresetName } from '../models/presets.js';
 import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
 import { evaluateDataset } from '../train/evaluate.js';
@@ -17,17 +17,6 @@ import { fit, type BatchProgress, type EpochLog } from '../train/fit.js';
 import { lossTerms } from '../util/metrics.js';
 import { holdsFiles, settleFolder } from './commit.js';
 import { commitEpoch, describeData, loadRun, makeManifest, openRunFolder, readManifest, RUN_FILES, type Manifest, type Run } from './run.js';
-
-/** How each preset's seed trained it, when the user does not say otherwise. */
-export const PRESET_TRAINING: Record<PresetName, { data: string; validation?: ValidationSize; trainOnTest?: boolean }> = {
-  'lecture-conv': { data: 'mnist' },
-  'lecture-conv-2022': { data: 'mnist' },
-  'ae-2d': { data: 'mnist' },
-  'geron-dense': { data: 'fashion-mnist', validation: { last: 5000 } }, // Géron: the last 5,000 training images
-  'keras-conv2d': { data: 'mnist', trainOnTest: true }, // keras.io fits on train + test (70k)
-  cvae: { data: 'mnist' },
-  'medium-dense': { data: 'mnist' },
-};
 
 /** Options of {@link trainRun}. */
 export interface TrainRunOptions {

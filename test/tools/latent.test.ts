@@ -312,7 +312,7 @@ test('conditional model: generation takes a label; tools pass labels through', a
 
   await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1) }), { name: 'TypeError', message: /samplePrior: labels: a conditional model needs an Int32Array of 1 or 4 labels, got none/ });
   await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1), labels: Int32Array.of(1, 2) }), /expected 1 or 4 labels, got 2/);
-  await assert.rejects(samplePrior(cvae, 2, { rng: new Rng(1), labels: Int32Array.of(10) }), /labels\[0\]: expected a class in \[0, 9\], got 10/);
+  await assert.rejects(samplePrior(cvae, 2, { rng: new Rng(1), labels: Int32Array.of(10) }), /labels: expected labels in \[0, 9\], got 10 at index 0/);
 
   const r = await reconstruct(cvae, testSet, [0, 1]);
   assert.equal(r.reconstructions.length, 2 * PER);

@@ -50,7 +50,7 @@ test('labels of conditional models: one check, TypeError for the wrong kind, Ran
   assert.equal(checkLabels('decode: labels', 3, y, { n: 3 }), y);
   assert.throws(() => checkLabels('decode: labels', 3, undefined, { n: 3 }), { name: 'TypeError', message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got none' });
   assert.throws(() => checkLabels('decode: labels', 3, [1, 2, 0], { n: 3 }), { name: 'TypeError', message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got [1,2,0]' });
-  assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1), { n: 3 }), { name: 'RangeError', message: 'decode: labels: expected 3 labels, got 1' });
+  assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1), { n: 3 }), { name: 'RangeError', message: 'decode: labels: expected 3 labels (one per image), got 1' });
   assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1, 3, 0), { n: 3 }), { name: 'RangeError', message: 'decode: labels: expected labels in [0, 2], got 3 at index 1' });
   assert.throws(() => checkLabels('x', 3, Int32Array.of(-1), { n: 1 }), { name: 'RangeError', message: 'x: expected labels in [0, 2], got -1 at index 0' });
   // Broadcast: one label stands for all n.
