@@ -18,7 +18,12 @@ const eps = new Float32Array(128 * vae.latentDim);
 for (let i = 0; i < steps; i++) await vae.trainStep(x, eps);
 await vae.dispose(); // writes the profile
 
-interface Event { cat: string; name: string; dur: number; args: { op_name: string; input_type_shape?: Array<Record<string, number[]>> } }
+interface Event {
+  cat: string;
+  name: string;
+  dur: number;
+  args: { op_name: string; input_type_shape?: Array<Record<string, number[]>> };
+}
 const file = readdirSync(dir).find((f) => f.endsWith('.json'));
 if (!file) throw new Error('no profile written');
 const events = (JSON.parse(readFileSync(join(dir, file), 'utf8')) as Event[]).filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
@@ -38,4 +43,5 @@ console.log(`${preset}: ${ms(total)} ms of kernels per step in ${byNode.size} no
 console.log('by op type (ms/step):');
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${op.padEnd(18)} ${ms(us).padStart(7)}`);
 console.log('\nslowest nodes (ms/step):');
-for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 12)) console.log(`  ${ms(n.us).padStart(6)}  ${n.op.padEnd(14)} ${name.replace('_kernel_time', '').padEnd(22)} ${n.shapes}`);
+for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 12))
+  console.log(`  ${ms(n.us).padStart(6)}  ${n.op.padEnd(14)} ${name.replace('_kernel_time', '').padEnd(22)} ${n.shapes}`);

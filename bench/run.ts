@@ -136,9 +136,7 @@ if (rounds * stepsPerRound < 10) console.warn(`note: ${rounds}×${stepsPerRound}
  * O(activations) or O(parameters), small beside the products, and leaving them out is the usual
  * convention for GFLOP/s figures.
  */
-type CostLayer =
-  | { kind: 'dense'; in: number; out: number }
-  | { kind: 'conv' | 'convT'; positions: number; k: number; cin: number; cout: number };
+type CostLayer = { kind: 'dense'; in: number; out: number } | { kind: 'conv' | 'convT'; positions: number; k: number; cin: number; cout: number };
 
 /** The preset architectures (src/models/presets.ts, SPEC.md §1) as cost layers, encoder heads included. */
 const COST_LAYERS: Record<BenchPreset, CostLayer[]> = {
@@ -331,8 +329,7 @@ const notes: string[] = [];
 async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: string): Promise<PresetResult> {
   const cost = stepCost(preset, BATCH);
   const vae = VAE.fromPreset(preset, { seed: 1 });
-  if (vae.parameterCount !== cost.params)
-    throw new Error(`${preset}: the FLOP table has ${cost.params} parameters, the model ${vae.parameterCount}; update COST_LAYERS`);
+  if (vae.parameterCount !== cost.params) throw new Error(`${preset}: the FLOP table has ${cost.params} parameters, the model ${vae.parameterCount}; update COST_LAYERS`);
   // A fixed eps: every step does the same work and no RNG time lands inside the timing.
   const eps = new Rng(2).normalArray(BATCH * vae.latentDim);
   // Warm-up: the first step builds and compiles the ONNX graph; the next ones settle allocations.
@@ -456,8 +453,7 @@ function side(ms: number[], cpu: number[], flops: number): SideResult {
 async function ortMatmulGflops(n: number): Promise<{ n: number; ms: number[]; medianMs: number; gflops: number }> {
   const { onnx } = onnxProto;
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const io = (name: string) =>
-    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const io = (name: string) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
@@ -551,10 +547,14 @@ async function epochCheck(tmp: string): Promise<EpochResult> {
   await sleep(SETTLE_MS);
   const data = join(tmp, 'train.npy');
   writeNpy(data, train.images, [train.count, 784]);
-  const k = spawnSync(python, [resolve(REPO, PEERS['keras-tf'].script), ...PEERS['keras-tf'].args, '--preset', 'lecture-conv', '--epoch', '--data', data, '--threads', String(threads)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const k = spawnSync(
+    python,
+    [resolve(REPO, PEERS['keras-tf'].script), ...PEERS['keras-tf'].args, '--preset', 'lecture-conv', '--epoch', '--data', data, '--threads', String(threads)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (k.status !== 0) result.kerasTf = { error: lastLine(k.stderr || k.error?.message || `exit ${k.status}`) };
   else {
     const e = JSON.parse(lastLine(k.stdout)) as { epoch_s: number; fit_s: number; steps: number; jit_compile: boolean; logs: Record<string, number> };
@@ -591,8 +591,12 @@ async function main(): Promise<void> {
     python,
     gitCommit: gitCommit(),
   };
-  console.log(`vaekit training-step benchmark: batch ${BATCH}, ${WARMUP_STEPS} warm-up steps, ${rounds} rounds × ${stepsPerRound} steps per side, median of ${rounds * stepsPerRound}`);
-  console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}, load average ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `vaekit training-step benchmark: batch ${BATCH}, ${WARMUP_STEPS} warm-up steps, ${rounds} rounds × ${stepsPerRound} steps per side, median of ${rounds * stepsPerRound}`,
+  );
+  console.log(
+    `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}, load average ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   if (peerNames.length) {
     console.log(`peers: ${peerNames.join(', ')} in ${python}, each limited to ${threads} threads`);
     if (!existsSync(python)) console.log(`  no Python at ${python}: run \`npm run bench -- --setup\`, or pass --python / set VAEKIT_BENCH_PYTHON`);
@@ -616,7 +620,13 @@ async function main(): Promise<void> {
     const t = performance.now();
     const r = await benchPreset(preset, x, dataPath);
     results.push(r);
-    process.stdout.write(` vaekit ${fmt(r.vaekit.medianMs)} ms` + Object.values(r.peers).map((p) => `, ${p.peer} ${fmt(p.medianMs)} ms`).join('') + ` (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(
+      ` vaekit ${fmt(r.vaekit.medianMs)} ms` +
+        Object.values(r.peers)
+          .map((p) => `, ${p.peer} ${fmt(p.medianMs)} ms`)
+          .join('') +
+        ` (${((performance.now() - t) / 1000).toFixed(0)} s)\n`,
+    );
     for (const n of notes.splice(0)) console.log(`    ${n}`);
   }
 
@@ -659,12 +669,16 @@ async function main(): Promise<void> {
   console.log(`median ms per training step at batch ${BATCH}; GFLOP/s counts the layer products only: forward MACs × 2 × 3 (forward + backward) × ${BATCH}.`);
   console.log(`vaekit at ${results.map((r) => `${r.preset} ${((100 * r.vaekit.gflops) / ceiling).toFixed(0)}%`).join(', ')} of the ${fmt(ceiling)} GFLOP/s MatMul ceiling.`);
 
-  console.log('\nchecks (params = vaekit\'s, MACs/image = the FLOP table, busy cores = CPU s ÷ wall s, max over rounds;');
-  console.log(' FlopCounter: torch\'s own count of a whole step, which skips the first layer\'s input gradient):');
+  console.log("\nchecks (params = vaekit's, MACs/image = the FLOP table, busy cores = CPU s ÷ wall s, max over rounds;");
+  console.log(" FlopCounter: torch's own count of a whole step, which skips the first layer's input gradient):");
   for (const r of results) {
     const cells = [`vaekit ${Math.max(...r.vaekit.cpu).toFixed(2)} cores`];
     for (const p of Object.values(r.peers)) {
-      const bad = [!p.checks.params && `params ${p.params} ≠ ${r.params}`, !p.checks.macs && `MACs ${p.macsPerImage} ≠ ${r.macsPerImage}`, !p.checks.threads && 'OVER THE THREAD LIMIT'].filter(Boolean);
+      const bad = [
+        !p.checks.params && `params ${p.params} ≠ ${r.params}`,
+        !p.checks.macs && `MACs ${p.macsPerImage} ≠ ${r.macsPerImage}`,
+        !p.checks.threads && 'OVER THE THREAD LIMIT',
+      ].filter(Boolean);
       const measured = p.flopsPerStepMeasured ? `, FlopCounter ${(p.flopsPerStepMeasured / 1e9).toFixed(3)} vs ${(r.flopsPerStep / 1e9).toFixed(3)} GFLOP` : '';
       cells.push(`${p.peer} ${Math.max(...p.cpu).toFixed(2)} cores${measured}, ${bad.length ? bad.join(', ') : 'ok'}`);
     }
@@ -682,7 +696,9 @@ async function main(): Promise<void> {
   const speed = results.map((r) => ({ preset: r.preset, ratio: r.ratio, fastestPeer: r.fastestPeer, met: r.ratio !== null && r.ratio >= 1 }));
   console.log('\ntargets:');
   for (const t of speed)
-    console.log(`  ${t.preset.padEnd(13)} fastest peer ÷ vaekit ${t.ratio === null ? '   –  ' : `${t.ratio.toFixed(2).padStart(5)}×`}  ${t.ratio === null ? 'no peer' : t.met ? 'met (≥ 1.0×)' : 'NOT met (< 1.0×)'}`);
+    console.log(
+      `  ${t.preset.padEnd(13)} fastest peer ÷ vaekit ${t.ratio === null ? '   –  ' : `${t.ratio.toFixed(2).padStart(5)}×`}  ${t.ratio === null ? 'no peer' : t.met ? 'met (≥ 1.0×)' : 'NOT met (< 1.0×)'}`,
+    );
   const memMet = memory.ratio <= 1.1 && memory.ratio >= 0.9;
   console.log(
     `  memory (lecture-conv, fresh model): RSS after step ${memory.checkpointStep} ${mib(memory.rssAtCheckpoint)} MiB, after step ${memory.steps} ${mib(memory.rssAtEnd)} MiB, ratio ${memory.ratio.toFixed(3)} (within 10%: ${memMet ? 'met' : 'NOT met'})`,
@@ -702,7 +718,9 @@ async function main(): Promise<void> {
     command: process.argv.slice(1).join(' '),
     settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
     machine,
-    peers: Object.fromEntries(peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }])),
+    peers: Object.fromEntries(
+      peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }]),
+    ),
     matmulCeiling: matmul,
     results,
     targets: { speed, memory: { ratio: memory.ratio, met: memMet }, ...(epoch ? { epoch: { met: epochMet } } : {}) },
@@ -772,7 +790,10 @@ function gitCommit(): string | null {
 
 /** A comma-separated flag, each item checked against the allowed values. */
 function list<T extends string>(s: string, allowed: readonly T[], flag: string): T[] {
-  const items = s.split(',').map((v) => v.trim()).filter(Boolean);
+  const items = s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const v of items) if (!allowed.includes(v as T)) fail(`${flag}: unknown '${v}', expected some of ${allowed.join(', ')}`);
   return items as T[];
 }

@@ -49,12 +49,38 @@ export { importKeras, importKerasRun, readKerasModel, KERAS_IMPORT_TRAINING, exp
 export type { ImportKerasOptions, ImportKerasRunOptions, ImportedManifest, KerasImport, ExportKerasOptions, KerasExport, KerasTranslation } from './keras/index.js';
 export type { ModelSource } from './run/run.js';
 export { samplePrior, reconstruct, interpolate, traverseAxis, classMeans, morph, attributeVector, addAttribute, latentPoints, manifold, slerp, lerp } from './tools/latent.js';
-export type { InterpolationMethod, Generated, PriorOptions, Reconstruction, InterpolateOptions, TraverseOptions, ClassMeans, EncodeOptions, MorphOptions, AttributeOptions, LatentPointsOptions, LatentPoints, ManifoldOptions } from './tools/latent.js';
+export type {
+  InterpolationMethod,
+  Generated,
+  PriorOptions,
+  Reconstruction,
+  InterpolateOptions,
+  TraverseOptions,
+  ClassMeans,
+  EncodeOptions,
+  MorphOptions,
+  AttributeOptions,
+  LatentPointsOptions,
+  LatentPoints,
+  ManifoldOptions,
+} from './tools/latent.js';
 export { scatterSvg, sideBySideSvg, curvesSvg, PALETTE } from './viz/plots.js';
 export type { ScatterOptions, SideBySideOptions, Series, CurvesOptions } from './viz/plots.js';
 export { pca } from './viz/pca.js';
 export type { PcaOptions, PcaResult } from './viz/pca.js';
-export { samplesPng, samplesByLabelPng, reconstructionsPng, interpolationPng, axisPng, morphPng, arithmeticPng, latentSvg, compareLatentSvg, manifoldPng, runReport } from './run/figures.js';
+export {
+  samplesPng,
+  samplesByLabelPng,
+  reconstructionsPng,
+  interpolationPng,
+  axisPng,
+  morphPng,
+  arithmeticPng,
+  latentSvg,
+  compareLatentSvg,
+  manifoldPng,
+  runReport,
+} from './run/figures.js';
 export { startExplorer } from './serve/server.js';
 export type { Explorer, ExplorerOptions } from './serve/server.js';
 
@@ -71,7 +97,19 @@ export { updateRunMetrics } from './run/run.js';
 export { FIGURE_DEFAULTS } from './run/figures.js';
 export type { SamplesPngOptions } from './run/figures.js';
 export { writeFileAtomic } from './util/files.js';
-export { UserError, checkLabels, checkLabelledData, expectConditional, expectInt, expectNumber, expectOneOf, parseIntArg, parseNumberArg, parseOneOfArg, parseListArg } from './util/check.js';
+export {
+  UserError,
+  checkLabels,
+  checkLabelledData,
+  expectConditional,
+  expectInt,
+  expectNumber,
+  expectOneOf,
+  parseIntArg,
+  parseNumberArg,
+  parseOneOfArg,
+  parseListArg,
+} from './util/check.js';
 export type { LabelCount, ListBounds, NumberBounds } from './util/check.js';
 export { lossTerms } from './util/metrics.js';
 export type { LossTerms } from './util/metrics.js';

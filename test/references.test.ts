@@ -18,7 +18,14 @@ function files(dir: string, ext: RegExp): string[] {
 }
 
 test('every repository path cited in sources and docs exists', () => {
-  const sources = [...files('src', /\.ts$/), ...files('web/src', /\.ts$/), ...files('test', /\.ts$/), ...files('bench', /\.(ts|py|sh)$/), ...files('docs', /\.md$/), join(ROOT, 'README.md')];
+  const sources = [
+    ...files('src', /\.ts$/),
+    ...files('web/src', /\.ts$/),
+    ...files('test', /\.ts$/),
+    ...files('bench', /\.(ts|py|sh)$/),
+    ...files('docs', /\.md$/),
+    join(ROOT, 'README.md'),
+  ];
   const missing: string[] = [];
   let cited = 0;
   for (const file of sources) {

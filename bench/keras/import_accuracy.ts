@@ -22,7 +22,11 @@ async function measure(name: string, enc: string, dec: string, x: Float32Array, 
 }
 
 const shared = join(import.meta.dirname, '../../../shared/fixtures/keras');
-for (const [name, ext] of [['lecture-2026', 'keras'], ['lecture-2022-h5', 'h5'], ['medium-dense', 'keras']]) {
+for (const [name, ext] of [
+  ['lecture-2026', 'keras'],
+  ['lecture-2022-h5', 'h5'],
+  ['medium-dense', 'keras'],
+]) {
   const ref = JSON.parse(readFileSync(join(shared, name, 'reference.json'), 'utf8'));
   await measure(name, join(shared, name, `mnist_encoder.${ext}`), join(shared, name, `mnist_decoder.${ext}`), loadMnist('test', { limit: 16 }).images, ref);
 }

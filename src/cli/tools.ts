@@ -65,7 +65,9 @@ export function toolCommands(program: Command): void {
     .action(async (dir: string, f: { data?: string; limit?: number; ll?: boolean; samples: number; binarize?: boolean }) =>
       withRun(dir, async (run) => {
         if (f.ll && run.vae.config.loss.reconstruction !== 'bce')
-          throw new UserError(`--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`);
+          throw new UserError(
+            `--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`,
+          );
         const ds = runTestData(run, { data: f.data, limit: f.limit });
         const m = await evaluateDataset(run.vae, ds);
         console.log(`${ds.name} (${m.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
@@ -94,18 +96,26 @@ export function toolCommands(program: Command): void {
     .option('-n, --count <n>', 'images', int('--count', 1, 1000), D.samples.n)
     .option('--columns <n>', 'images per row', int('--columns', 1, 100), D.samples.columns)
     .option('--distribution <d>', 'gaussian (the prior, default) or uniform', oneOf('--distribution', ['gaussian', 'uniform'] as const))
-    .option('--range <r>', 'half-width of the uniform box (default: samplePrior\'s, 2)', num('--range', 0))
-    .option('--temperature <t>', 'scale of the draws (default: samplePrior\'s, 1)', num('--temperature', 0))
+    .option('--range <r>', "half-width of the uniform box (default: samplePrior's, 2)", num('--range', 0))
+    .option('--temperature <t>', "scale of the draws (default: samplePrior's, 1)", num('--temperature', 0))
     .option('--label <class>', 'conditional models: the class to generate (number or name); "all" for one row per class')
     .option('--seed <n>', 'seed', int('--seed', 0), D.samples.seed)
     .option('-o, --out <file.png>', 'output (default RUN/samples.png)')
-    .action(async (dir: string, f: { count: number; columns: number; distribution?: 'gaussian' | 'uniform'; range?: number; temperature?: number; label?: string; seed: number; out?: string }) =>
-      withRun(dir, async (run) => {
-        const out = f.out ?? join(dir, 'samples.png');
-        if (f.label === 'all') return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
-        const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
-        save(out, await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }), `${f.count} samples from the ${f.distribution ? `${f.distribution} ` : ''}prior`);
-      }),
+    .action(
+      async (
+        dir: string,
+        f: { count: number; columns: number; distribution?: 'gaussian' | 'uniform'; range?: number; temperature?: number; label?: string; seed: number; out?: string },
+      ) =>
+        withRun(dir, async (run) => {
+          const out = f.out ?? join(dir, 'samples.png');
+          if (f.label === 'all') return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
+          const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
+          save(
+            out,
+            await samplesPng(run.vae, { n: f.count, columns: f.columns, distribution: f.distribution, range: f.range, temperature: f.temperature, seed: f.seed, label }),
+            `${f.count} samples from the ${f.distribution ? `${f.distribution} ` : ''}prior`,
+          );
+        }),
     );
 
   program
@@ -128,7 +138,7 @@ export function toolCommands(program: Command): void {
     .option('--to <i>', 'second test image', int('--to', 0), 1)
     .option('--steps <n>', `images in the strip (default ${D.interpolation.steps}; ${D.axis.steps} with --axis)`, int('--steps', 2, 100))
     .option('--method <m>', 'linear or slerp (spherical)', oneOf('--method', ['linear', 'slerp'] as const), 'linear')
-    .option('--axis <k>', "sweep latent axis k with all other codings zero (Géron: 3)", int('--axis', 0))
+    .option('--axis <k>', 'sweep latent axis k with all other codings zero (Géron: 3)', int('--axis', 0))
     .option('--range <a,b>', `for --axis: from,to (default ${D.axis.from},${D.axis.to})`, numList('--range', 2, 2, 'from,to'))
     .option(...dataFlag)
     .option('-o, --out <file.png>', 'output (default RUN/interpolation.png or RUN/axis-K.png)')
@@ -167,7 +177,7 @@ export function toolCommands(program: Command): void {
 
   program
     .command('arithmetic <run>')
-    .description('latent arithmetic: add (mean of class A − mean of class B) to an image\'s code')
+    .description("latent arithmetic: add (mean of class A − mean of class B) to an image's code")
     .requiredOption('--plus <class>', 'class A')
     .requiredOption('--minus <class>', 'class B')
     .option('--image <i>', 'test image', int('--image', 0), 0)
@@ -198,7 +208,11 @@ export function toolCommands(program: Command): void {
         const name = (r: Run) => r.manifest.preset ?? r.dir;
         if (!f.compare) return save(f.out ?? join(dir, 'latent.svg'), await latentSvg(run.vae, ds, name(run), f.limit), `${Math.min(f.limit, ds.count)} test means`);
         await withRun(f.compare, async (other) =>
-          save(f.out ?? join(dir, 'latent-compare.svg'), await compareLatentSvg({ model: other.vae, name: name(other) }, { model: run.vae, name: name(run) }, ds, f.limit), `${name(other)} beside ${name(run)}`),
+          save(
+            f.out ?? join(dir, 'latent-compare.svg'),
+            await compareLatentSvg({ model: other.vae, name: name(other) }, { model: run.vae, name: name(run) }, ds, f.limit),
+            `${name(other)} beside ${name(run)}`,
+          ),
         );
       }),
     );

@@ -67,7 +67,11 @@ export function trainCommand(program: Command): void {
   program
     .command('train')
     .description('train a model into a run folder (encoder.onnx, decoder.onnx, manifest.json, checkpoint, log)')
-    .option('-p, --preset <name>', `architecture and objective: ${Object.keys(PRESETS).join(', ')} (default lecture-conv; a resumed run keeps its own)`, oneOf('--preset', Object.keys(PRESETS) as PresetName[]))
+    .option(
+      '-p, --preset <name>',
+      `architecture and objective: ${Object.keys(PRESETS).join(', ')} (default lecture-conv; a resumed run keeps its own)`,
+      oneOf('--preset', Object.keys(PRESETS) as PresetName[]),
+    )
     .option('-d, --data <source>', "mnist, fashion-mnist, a folder of IDX files or images (labels = sub-folder names), or a .npy file (default: the preset's)")
     .option('-o, --out <dir>', 'run folder (default runs/<preset>)')
     .option('-e, --epochs <n>', "epochs (default: the preset's)", int('--epochs'))
@@ -75,7 +79,11 @@ export function trainCommand(program: Command): void {
     .option('--limit <n>', 'use only the first n training images (test: n/6, at least 1,000)', int('--limit'))
     .option('--seed <n>', 'seed for weights, noise and shuffling (default 1)', int('--seed', 0))
     .option('--beta <b>', 'weight of the KL term (0: no latent loss)', num('--beta', 0))
-    .option('--objective <name>', "what training minimizes: elbo (reconstruction + β·KL) or iwae (Burda et al.'s importance-weighted bound; default: the preset's, elbo)", oneOf('--objective', OBJECTIVES))
+    .option(
+      '--objective <name>',
+      "what training minimizes: elbo (reconstruction + β·KL) or iwae (Burda et al.'s importance-weighted bound; default: the preset's, elbo)",
+      oneOf('--objective', OBJECTIVES),
+    )
     .option('--samples <k>', 'importance samples per image for --objective iwae (default 5)', int('--samples', 1))
     .option('--kl-warmup <epochs>', 'raise β linearly from 0 over this many epochs (default 0)', int('--kl-warmup', 0))
     .option('--validation <n>', 'hold out the last n training images (or a fraction < 1) for validation', num('--validation', 0))
@@ -129,7 +137,12 @@ export function trainCommand(program: Command): void {
           onBatch: (p) => {
             if (!tty) return;
             if (!bar) {
-              bar = new SingleBar({ format: `Epoch ${p.epoch}/${p.epochs} {bar} {value}/{total} | loss {loss} | {ips} images/s | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr });
+              bar = new SingleBar({
+                format: `Epoch ${p.epoch}/${p.epochs} {bar} {value}/{total} | loss {loss} | {ips} images/s | ETA {eta_formatted}`,
+                hideCursor: true,
+                clearOnComplete: true,
+                stream: process.stderr,
+              });
               bar.start(p.batches, 0, { loss: '-', ips: '-' });
             }
             bar.update(p.batch, { loss: fmt(p.metrics.loss), ips: Math.round(p.seen / Math.max(p.seconds, 1e-3)) });
@@ -154,11 +167,16 @@ export function trainCommand(program: Command): void {
         if (r.test) console.log(`test (${r.manifest.dataset?.test} images): loss: ${fmt(r.test.loss)} - reconstruction: ${fmt(r.test.reconstruction)} - kl: ${fmt(r.test.kl)}`);
         if (r.diagnostics) {
           const d = r.diagnostics;
-          const top = d.klPerDim.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
+          const top = d.klPerDim
+            .map((v, k) => [k, v] as const)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 10);
           const kl = r.vae.variational ? `; KL per dimension, largest: ${top.map(([k, v]) => `z${k} ${v.toFixed(2)}`).join(', ')}` : '';
           console.log(`latent: ${d.activeUnits} of ${d.klPerDim.length} units active (variance of the mean > 0.01)${kl}`);
           if (d.collapsed && r.vae.variational)
-            console.warn(`warning: posterior collapse in ${d.klPerDim.length - d.activeUnits} of ${d.klPerDim.length} latent units (their posterior is the prior: they carry no information); a smaller latent size loses nothing, and --kl-warmup or a smaller --beta can wake them`);
+            console.warn(
+              `warning: posterior collapse in ${d.klPerDim.length - d.activeUnits} of ${d.klPerDim.length} latent units (their posterior is the prior: they carry no information); a smaller latent size loses nothing, and --kl-warmup or a smaller --beta can wake them`,
+            );
         }
         console.log(`wrote ${out}/ (encoder.onnx, decoder.onnx, manifest.json, checkpoint.bin, log.jsonl) in ${duration((performance.now() - started) / 1000)}`);
       } finally {

@@ -162,11 +162,7 @@ export interface SplitOptions {
  * Split a data set into training and validation parts (copies; `ds` is left as is).
  * @throws RangeError when the size is not a fraction in (0, 1) or a count in [1, ds.count).
  */
-export function splitValidation(
-  ds: Dataset,
-  size: ValidationSize,
-  opts: SplitOptions = {},
-): { train: Dataset; validation: Dataset } {
+export function splitValidation(ds: Dataset, size: ValidationSize, opts: SplitOptions = {}): { train: Dataset; validation: Dataset } {
   let k: number;
   if (typeof size === 'number') {
     if (size > 0 && size < 1) k = Math.max(1, Math.round(size * ds.count));

@@ -47,18 +47,7 @@ export interface FashionMnistOptions extends LoadOptions {
 export const MNIST_LABELS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Fashion-MNIST class names, in label order (from the data set's README). */
-export const FASHION_MNIST_LABELS: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+export const FASHION_MNIST_LABELS: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** Where Debian's package `dataset-fashion-mnist` installs the gzipped IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -95,9 +84,7 @@ export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): 
     name: `fashion-mnist/${split}`,
     labelNames: [...FASHION_MNIST_LABELS],
     limit: opts.limit,
-    missingHint:
-      'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) ' +
-      'or pass the folder of IDX files as `data`',
+    missingHint: 'install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) ' + 'or pass the folder of IDX files as `data`',
   });
 }
 
@@ -108,11 +95,7 @@ export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): 
  * bytes, the suffix only helps find the file). Any MNIST-compatible set (KMNIST, EMNIST
  * splits renamed to this layout) loads with it.
  */
-export function loadIdxDirectory(
-  dir: string,
-  split: Split,
-  opts: LoadOptions & { name?: string; labelNames?: string[] } = {},
-): Dataset {
+export function loadIdxDirectory(dir: string, split: Split, opts: LoadOptions & { name?: string; labelNames?: string[] } = {}): Dataset {
   checkSplit(split);
   return loadIdxPair(dir, split, {
     name: opts.name ?? `${dir}/${split}`,
@@ -122,11 +105,7 @@ export function loadIdxDirectory(
 }
 
 /** Build a {@link Dataset} from an IDX images file and an optional IDX labels file. */
-export function loadIdxFiles(
-  imagesPath: string,
-  labelsPath: string | null,
-  opts: LoadOptions & { name?: string; labelNames?: string[] | null } = {},
-): Dataset {
+export function loadIdxFiles(imagesPath: string, labelsPath: string | null, opts: LoadOptions & { name?: string; labelNames?: string[] | null } = {}): Dataset {
   const limit = checkLimit(opts.limit);
   const img = readIdxImages(imagesPath, { limit });
   let labels: Int32Array | null = null;
@@ -135,9 +114,7 @@ export function loadIdxFiles(
     // Compare the files' own counts, not the limited ones: a mismatch means the pair is wrong
     // even when the first `limit` items happen to line up.
     if (lab.total !== img.total) {
-      throw new Error(
-        `${labelsPath}: ${lab.total} labels but ${imagesPath} has ${img.total} images; the files do not belong together`,
-      );
+      throw new Error(`${labelsPath}: ${lab.total} labels but ${imagesPath} has ${img.total} images; the files do not belong together`);
     }
     labels = Int32Array.from(lab.data);
   }
@@ -166,11 +143,7 @@ export function defaultLabelNames(labels: Int32Array): string[] {
   return Array.from({ length: max + 1 }, (_, i) => String(i));
 }
 
-function loadIdxPair(
-  dir: string,
-  split: Split,
-  o: { name: string; labelNames: string[] | null; limit: number | undefined; missingHint?: string },
-): Dataset {
+function loadIdxPair(dir: string, split: Split, o: { name: string; labelNames: string[] | null; limit: number | undefined; missingHint?: string }): Dataset {
   const prefix = split === 'train' ? 'train' : 't10k';
   const images = findIdx(dir, `${prefix}-images-idx3-ubyte`, o.missingHint);
   const labels = findIdx(dir, `${prefix}-labels-idx1-ubyte`, o.missingHint);

@@ -93,11 +93,7 @@ export function parseIdx(
  * Read a file, decompressing it when gzipped. For an uncompressed file only the header and the
  * `limit` items asked for are read, so `loadMnist('train', { limit: 100 })` does not read 47 MB.
  */
-function readIdx(
-  path: string,
-  expectedMagic: number,
-  limit: number | undefined,
-): { dims: number[]; count: number; data: Uint8Array } {
+function readIdx(path: string, expectedMagic: number, limit: number | undefined): { dims: number[]; count: number; data: Uint8Array } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -134,12 +130,7 @@ function readIdx(
  * Check the magic number and that the header's dimensions account for exactly `totalBytes`
  * (the decompressed size): a shorter file is truncated, a longer one is not what the header says.
  */
-function parseHeader(
-  head: Uint8Array,
-  name: string,
-  expectedMagic: number,
-  totalBytes: number,
-): { dims: number[]; headerBytes: number; itemBytes: number } {
+function parseHeader(head: Uint8Array, name: string, expectedMagic: number, totalBytes: number): { dims: number[]; headerBytes: number; itemBytes: number } {
   const kind = expectedMagic === IDX_IMAGES_MAGIC ? 'images' : 'labels';
   if (head.length < 4) {
     throw new Error(`${name}: not an IDX ${kind} file: ${head.length} bytes, too short for a header`);
@@ -147,11 +138,8 @@ function parseHeader(
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const magic = view.getUint32(0, false);
   if (magic !== expectedMagic) {
-    const hint =
-      magic === IDX_IMAGES_MAGIC ? ' (an images file)' : magic === IDX_LABELS_MAGIC ? ' (a labels file)' : '';
-    throw new Error(
-      `${name}: not an IDX ${kind} file: magic ${hex(magic)}${hint}, expected ${hex(expectedMagic)}`,
-    );
+    const hint = magic === IDX_IMAGES_MAGIC ? ' (an images file)' : magic === IDX_LABELS_MAGIC ? ' (a labels file)' : '';
+    throw new Error(`${name}: not an IDX ${kind} file: magic ${hex(magic)}${hint}, expected ${hex(expectedMagic)}`);
   }
   const ndim = magic & 0xff;
   const headerBytes = 4 + 4 * ndim;
@@ -164,9 +152,7 @@ function parseHeader(
   const expected = headerBytes + dims[0] * itemBytes;
   if (totalBytes !== expected) {
     const what = totalBytes < expected ? 'truncated' : 'has trailing bytes';
-    throw new Error(
-      `${name}: IDX ${kind} file ${what}: header says [${dims.join(', ')}] = ${expected} bytes, file has ${totalBytes}`,
-    );
+    throw new Error(`${name}: IDX ${kind} file ${what}: header says [${dims.join(', ')}] = ${expected} bytes, file has ${totalBytes}`);
   }
   return { dims, headerBytes, itemBytes };
 }
@@ -196,4 +182,3 @@ function readFully(fd: number, buf: Uint8Array, position: number, name: string):
 function hex(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
-

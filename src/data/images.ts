@@ -134,9 +134,7 @@ function listImages(dir: string): { files: string[]; labels: Int32Array | null; 
     else if (IMAGE_EXTENSIONS.has(extname(e).toLowerCase())) files.push(p);
   }
   if (subdirs.length > 0 && files.length > 0) {
-    throw new Error(
-      `${dir}: mixes images (${basename(files[0])}) and sub-folders (${subdirs[0]}/); put all images in class sub-folders or none`,
-    );
+    throw new Error(`${dir}: mixes images (${basename(files[0])}) and sub-folders (${subdirs[0]}/); put all images in class sub-folders or none`);
   }
   if (subdirs.length === 0) {
     if (files.length === 0) throw new Error(`${dir}: no PNG or JPEG images found (empty folder)`);
@@ -255,12 +253,7 @@ function keepFirstChannel(a: Float32Array, c: number): Float32Array {
  * - 'area': each output pixel is the mean of the input area it covers, counting partly
  *   covered pixels by their fraction (OpenCV's INTER_AREA when shrinking).
  */
-export function resizeImage(
-  src: Float32Array,
-  srcShape: [number, number, number],
-  outSize: [number, number],
-  method: ResizeMethod,
-): Float32Array {
+export function resizeImage(src: Float32Array, srcShape: [number, number, number], outSize: [number, number], method: ResizeMethod): Float32Array {
   const [h, w, c] = srcShape;
   const [oh, ow] = checkSize(outSize);
   if (src.length !== h * w * c) {

@@ -3,16 +3,7 @@
  * image folders, .npy arrays), validation splits and seeded mini-batches. Re-exports only.
  */
 export type { Dataset, Split, LoadOptions, FashionMnistOptions } from './datasets.js';
-export {
-  loadMnist,
-  loadFashionMnist,
-  loadIdxDirectory,
-  loadIdxFiles,
-  defaultLabelNames,
-  MNIST_LABELS,
-  FASHION_MNIST_LABELS,
-  FASHION_MNIST_DIR,
-} from './datasets.js';
+export { loadMnist, loadFashionMnist, loadIdxDirectory, loadIdxFiles, defaultLabelNames, MNIST_LABELS, FASHION_MNIST_LABELS, FASHION_MNIST_DIR } from './datasets.js';
 export type { IdxImages, IdxLabels, IdxReadOptions } from './idx.js';
 export { readIdxImages, readIdxLabels, parseIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx.js';
 export type { NpyArray, NpyDtype, NpyLoadOptions } from './npy.js';

@@ -162,9 +162,7 @@ export function loadNpy(imagesPath: string, opts: NpyLoadOptions = {}): Dataset 
       const v = images[i];
       // Written so that NaN fails too.
       if (!(v >= 0 && v <= 1)) {
-        throw new Error(
-          `${imagesPath}: float value ${v} (image ${Math.floor(i / perImage)}) outside [0, 1]; scale images to [0, 1] (or save uint8 pixels)`,
-        );
+        throw new Error(`${imagesPath}: float value ${v} (image ${Math.floor(i / perImage)}) outside [0, 1]; scale images to [0, 1] (or save uint8 pixels)`);
       }
     }
   } else {

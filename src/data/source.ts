@@ -49,7 +49,13 @@ export function sourceKind(source: string): SourceKind {
 }
 
 /** Which reading options each kind of source takes (the limit applies to all). */
-const TAKES: Record<SourceKind, ReadonlyArray<'size' | 'channels' | 'labels'>> = { mnist: [], idx: [], npy: ['labels'], images: ['size', 'channels'], missing: ['size', 'channels', 'labels'] };
+const TAKES: Record<SourceKind, ReadonlyArray<'size' | 'channels' | 'labels'>> = {
+  mnist: [],
+  idx: [],
+  npy: ['labels'],
+  images: ['size', 'channels'],
+  missing: ['size', 'channels', 'labels'],
+};
 
 /** `opts` without the options `source` does not take (as older versions recorded them). */
 export function applicableOptions(source: string, opts: DataSourceOptions): DataSourceOptions {
@@ -65,7 +71,9 @@ export function loadDataSource(data: string, options: DataSourceOptions = {}): D
   const kind = sourceKind(data);
   for (const k of ['size', 'channels', 'labels'] as const)
     if (options[k] !== undefined && !TAKES[kind].includes(k))
-      throw new RangeError(`\`${k}\`: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; \`data\` ${data} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`);
+      throw new RangeError(
+        `\`${k}\`: ${k === 'labels' ? 'only a .npy data source takes a labels file' : 'only a folder of images is resized or converted'}; \`data\` ${data} is ${kind === 'mnist' ? 'a built-in data set with its own labels' : kind === 'idx' ? 'a folder of IDX files with their own labels' : kind === 'npy' ? 'a .npy file' : 'a folder of images'}`,
+      );
   return loadSource(data, options);
 }
 
@@ -73,8 +81,7 @@ function loadSource(source: string, opts: DataSourceOptions): DataSplits {
   const limit = opts.limit;
   const testLimit = limit === undefined ? undefined : Math.max(1000, Math.ceil(limit / 6));
   if (source === 'mnist') return { train: loadMnist('train', { limit }), test: loadMnist('test', { limit: testLimit }) };
-  if (source === 'fashion-mnist' || source === 'fashion')
-    return { train: loadFashionMnist('train', { limit }), test: loadFashionMnist('test', { limit: testLimit }) };
+  if (source === 'fashion-mnist' || source === 'fashion') return { train: loadFashionMnist('train', { limit }), test: loadFashionMnist('test', { limit: testLimit }) };
   if (!existsSync(source)) throw new Error(`\`data\` ${source}: no such file or folder (expected mnist, fashion-mnist, a folder of IDX files or images, or a .npy file)`);
   if (statSync(source).isFile()) {
     if (!source.endsWith('.npy')) throw new Error(`\`data\` ${source}: expected a .npy file or a folder`);

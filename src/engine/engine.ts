@@ -151,9 +151,10 @@ export class Engine implements Checkpointable {
       const w = this.weights[i];
       const n = size(w);
       if (!(given?.data instanceof Float32Array))
-        throw new TypeError(`setWeights: '${w.name}' expects its values as a Float32Array of ${n}, got ${given?.data === undefined ? 'none' : Array.isArray(given.data) ? 'a plain Array (wrap it: Float32Array.from(values))' : typeof given.data}`);
-      if (given.data.length !== n)
-        throw new RangeError(`setWeights: '${w.name}' expects ${n} values (shape [${w.kerasShape.join(',')}]), got ${given?.data?.length ?? 'none'}`);
+        throw new TypeError(
+          `setWeights: '${w.name}' expects its values as a Float32Array of ${n}, got ${given?.data === undefined ? 'none' : Array.isArray(given.data) ? 'a plain Array (wrap it: Float32Array.from(values))' : typeof given.data}`,
+        );
+      if (given.data.length !== n) throw new RangeError(`setWeights: '${w.name}' expects ${n} values (shape [${w.kerasShape.join(',')}]), got ${given?.data?.length ?? 'none'}`);
       if (given.shape && given.shape.join(',') !== w.kerasShape.join(','))
         throw new RangeError(`setWeights: '${w.name}' expects shape [${w.kerasShape.join(',')}], got [${given.shape.join(',')}]`);
       checkFinite(`setWeights: '${w.name}'`, given.data);
@@ -166,7 +167,9 @@ export class Engine implements Checkpointable {
   getTrainingState(): TrainingState {
     return {
       step: this.step,
-      slots: this.weights.flatMap((w, i) => this.optimizer.slots.map((slot, k) => ({ name: `${w.name}:${slot}`, shape: [...w.kerasShape], data: w.toKeras(this.slots[i][k]).slice() }))),
+      slots: this.weights.flatMap((w, i) =>
+        this.optimizer.slots.map((slot, k) => ({ name: `${w.name}:${slot}`, shape: [...w.kerasShape], data: w.toKeras(this.slots[i][k]).slice() })),
+      ),
       globals: Object.fromEntries(this.optimizer.globals.map((g, k) => [g.name, this.state.globals[k][0]])),
       rng: this.rng.getState(),
     };
@@ -212,24 +215,35 @@ export class Engine implements Checkpointable {
 
   /** The objective's metrics on a batch, weights untouched. */
   async evaluate(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, number>> {
-    const r = await this.run(key, () => {
-      const l = trace();
-      return { inputs: l.inputs, outputs: metricOutputs(l) };
-    }, feeds);
+    const r = await this.run(
+      key,
+      () => {
+        const l = trace();
+        return { inputs: l.inputs, outputs: metricOutputs(l) };
+      },
+      feeds,
+    );
     return scalars(r);
   }
 
   /** The objective's metrics and dLoss/dWeight (Keras layout and order), weights untouched. */
   async gradients(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<{ metrics: Record<string, number>; gradients: NamedWeight[] }> {
-    const r = await this.run(key, () => {
-      const l = trace();
-      const gs = grad(l.loss, this.weights.map((w) => w.tensor));
-      return {
-        inputs: l.inputs,
-        // A weight the loss does not reach gets a zero gradient.
-        outputs: [...metricOutputs(l), ...gs.map((g, i) => ({ name: `grad:${this.weights[i].name}`, tensor: g ?? op.mul(this.weights[i].tensor, 0) }))],
-      };
-    }, feeds);
+    const r = await this.run(
+      key,
+      () => {
+        const l = trace();
+        const gs = grad(
+          l.loss,
+          this.weights.map((w) => w.tensor),
+        );
+        return {
+          inputs: l.inputs,
+          // A weight the loss does not reach gets a zero gradient.
+          outputs: [...metricOutputs(l), ...gs.map((g, i) => ({ name: `grad:${this.weights[i].name}`, tensor: g ?? op.mul(this.weights[i].tensor, 0) }))],
+        };
+      },
+      feeds,
+    );
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r)) if (!k.startsWith('grad:')) metrics[k] = v[0];
     return { metrics, gradients: this.weights.map((w) => ({ name: w.name, shape: [...w.kerasShape], data: w.toKeras(r[`grad:${w.name}`]).slice() })) };
@@ -297,7 +311,10 @@ export class Engine implements Checkpointable {
     const ws = this.weights.map((w) => w.tensor);
     const gs = grad(l.loss, ws);
     const params = input('params', [this.total]);
-    const flatGrad = op.concat(ws.map((w, i) => op.reshape(gs[i] ?? op.mul(w, 0), [size(this.weights[i])])), 0); // (P,)
+    const flatGrad = op.concat(
+      ws.map((w, i) => op.reshape(gs[i] ?? op.mul(w, 0), [size(this.weights[i])])),
+      0,
+    ); // (P,)
     const tStep = input('t', []);
     const slotLeaves = Object.fromEntries(this.optimizer.slots.map((s) => [s, input(`slots/${s}`, [this.total])]));
     const globalLeaves = Object.fromEntries(this.optimizer.globals.map((g) => [g.name, input(g.name, [])]));
@@ -389,7 +406,10 @@ function size(w: Weight): number {
  * for a 128×784 batch). Only a failing batch is scanned again for the first bad index.
  */
 export function checkFinite(what: string, a: Float32Array): void {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   const n4 = a.length - (a.length % 4);
   for (let i = 0; i < n4; i += 4) {
     s0 += a[i] * 0;
@@ -399,6 +419,5 @@ export function checkFinite(what: string, a: Float32Array): void {
   }
   for (let i = n4; i < a.length; i++) s0 += a[i] * 0;
   if (s0 + s1 + s2 + s3 === 0) return;
-  for (let i = 0; i < a.length; i++)
-    if (!Number.isFinite(a[i])) throw new RangeError(`${what}: expected finite numbers, got ${a[i]} at index ${i}`);
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new RangeError(`${what}: expected finite numbers, got ${a[i]} at index ${i}`);
 }

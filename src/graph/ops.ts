@@ -50,7 +50,15 @@ export function apply(op: OpName, inputs: readonly Tensor[], attrs: Attrs = {}):
 function make(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
   const d: OpDef | undefined = (OPS as Record<string, OpDef>)[op];
   if (!d) throw new RangeError(`unknown op '${op}'`); // callers from plain JavaScript
-  return new Tensor(op, inputs, attrs, d.shape(inputs.map((t) => t.shape), attrs));
+  return new Tensor(
+    op,
+    inputs,
+    attrs,
+    d.shape(
+      inputs.map((t) => t.shape),
+      attrs,
+    ),
+  );
 }
 
 // ---- helpers used by shape rules -------------------------------------------------------------
@@ -143,8 +151,7 @@ export const OPS = {
   }),
   clip: def({
     shape: same,
-    onnx: (L, [x], a) =>
-      one(L, 'Clip', [x, L.float(num(a, 'min')), L.float(num(a, 'max'))]),
+    onnx: (L, [x], a) => one(L, 'Clip', [x, L.float(num(a, 'min')), L.float(num(a, 'max'))]),
     // Keras clips predictions before the log, so no gradient flows where they were clipped.
     grad: (dy, y) => {
       const x = y.inputs[0];
@@ -153,8 +160,7 @@ export const OPS = {
   }),
   matmul: def({
     shape: ([a, b]) => {
-      if (a.length !== 2 || b.length !== 2 || a[1] !== b[0])
-        throw new RangeError(`matmul: expected [m,k]·[k,n], got ${fmt(a)}·${fmt(b)}`);
+      if (a.length !== 2 || b.length !== 2 || a[1] !== b[0]) throw new RangeError(`matmul: expected [m,k]·[k,n], got ${fmt(a)}·${fmt(b)}`);
       return [a[0], b[1]];
     },
     onnx: (L, [a, b]) => one(L, 'MatMul', [a, b]),
@@ -185,8 +191,7 @@ export const OPS = {
       // batchScale k: the batch of the output is k times the input's (k samples per image folded
       // into the batch), or 1/k of it (unfolded again); the other dimensions make up the rest.
       const k = (a.batchScale as number | undefined) ?? 1;
-      if (batchIn !== batchOut || Math.abs(size(x) - size(t) * k) > 1e-9 * size(x))
-        throw new RangeError(`reshape: cannot reshape ${fmt(x)} to ${fmt(t)}`);
+      if (batchIn !== batchOut || Math.abs(size(x) - size(t) * k) > 1e-9 * size(x)) throw new RangeError(`reshape: cannot reshape ${fmt(x)} to ${fmt(t)}`);
       return t;
     },
     onnx: (L, [x], a, out) => {
@@ -210,8 +215,7 @@ export const OPS = {
         throw new RangeError(`expand: broadcasting ${fmt(x)} to the batch needs a tensor to take its size from`);
       return out;
     },
-    onnx: (L, [x, like], a, out) =>
-      one(L, 'Expand', [x, like ? one(L, 'Shape', [like]) : L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
+    onnx: (L, [x, like], a, out) => one(L, 'Expand', [x, like ? one(L, 'Shape', [like]) : L.ints(targetInts(a.shape as readonly Dim[], out.inputs[0].shape, 'expand'))]),
     grad: (dy) => [dy, null],
   }),
   reduceSum: def({
@@ -253,7 +257,9 @@ export const OPS = {
       const k = L.float(fixed);
       if (!dims.includes('N')) return k;
       const shapeOf = one(L, 'Shape', [x]);
-      const n = one(L, 'Cast', [one(L, 'ReduceProd', [one(L, 'Gather', [shapeOf, L.ints(axes.filter((ax) => out.inputs[0].shape[ax] === 'N'))])], { keepdims: { i: 0 } })], { to: { i: 1 } });
+      const n = one(L, 'Cast', [one(L, 'ReduceProd', [one(L, 'Gather', [shapeOf, L.ints(axes.filter((ax) => out.inputs[0].shape[ax] === 'N'))])], { keepdims: { i: 0 } })], {
+        to: { i: 1 },
+      });
       return one(L, 'Mul', [n, k]);
     },
     grad: () => [null],
@@ -425,14 +431,16 @@ export const OPS = {
         // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
         // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.
         const pads = [kh - 1 - p[0], kw - 1 - p[1], ha + p[0] - hb, wa + p[1] - wb];
-        const patches = perImage && cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa], [1, 1]); // (N, Ha·Wa, kh·kw·Cb)
+        const patches =
+          perImage && cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa], [1, 1]); // (N, Ha·Wa, kh·kw·Cb)
         const g = one(L, 'Reshape', [gemm(rows(a, ca), patches), L.ints([ca, kh, kw, cb])]); // (Ca, kh, kw, Cb)
         return one(L, 'Transpose', [g], { perm: { ints: [3, 0, 1, 2] } });
       }
       // Rows/columns the windows reach: (Hb−1)·s + kh from the top of the padded input.
       const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
       const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
-      const patches = perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
+      const patches =
+        perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
       const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
       return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
     },
@@ -560,7 +568,14 @@ export const OPS = {
       const x = y.inputs[0];
       const p = nums(y.attrs, 'pads');
       const axes = x.shape.map((_, i) => i).filter((i) => p[i] !== 0 || p[i + x.rank] !== 0);
-      return [slice(dy, axes, axes.map((i) => p[i]), axes.map((i) => p[i] + (x.shape[i] as number)))];
+      return [
+        slice(
+          dy,
+          axes,
+          axes.map((i) => p[i]),
+          axes.map((i) => p[i] + (x.shape[i] as number)),
+        ),
+      ];
     },
   }),
   /** Join along an axis. */
@@ -570,8 +585,7 @@ export const OPS = {
       const out = [...ins[0]];
       let total = 0;
       for (const s of ins) {
-        if (s.length !== out.length || s.some((d, i) => i !== ax && d !== out[i]))
-          throw new RangeError(`concat: shapes ${ins.map(fmt).join(', ')} differ outside axis ${ax}`);
+        if (s.length !== out.length || s.some((d, i) => i !== ax && d !== out[i])) throw new RangeError(`concat: shapes ${ins.map(fmt).join(', ')} differ outside axis ${ax}`);
         const d = s[ax];
         if (d === 'N') throw new RangeError('concat: cannot concatenate along the batch');
         total += d;
@@ -653,8 +667,7 @@ export const flip = (x: T, axes: readonly number[]): T => apply('flip', [x], { a
 export const slice = (x: T, axes: readonly number[], starts: readonly number[], ends: readonly number[]): T => apply('slice', [x], { axes, starts, ends });
 export const pad = (x: T, pads: readonly number[]): T => apply('pad', [x], { pads });
 export const concat = (xs: readonly T[], axis: number): T => apply('concat', xs, { axis });
-export const maxPool = (x: T, kernel: readonly number[], strides: readonly number[], pads: readonly number[] = [0, 0, 0, 0]): T =>
-  apply('maxPool', [x], { kernel, strides, pads });
+export const maxPool = (x: T, kernel: readonly number[], strides: readonly number[], pads: readonly number[] = [0, 0, 0, 0]): T => apply('maxPool', [x], { kernel, strides, pads });
 
 /** Convolution options: defaults stride 1, no padding, no dilation. */
 export interface ConvOptions {

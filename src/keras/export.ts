@@ -47,7 +47,14 @@ class FunctionalWriter {
     const n = this.unique(name);
     this.parents.set(n, []);
     this.written.push({
-      object: { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, ...shape], dtype: 'float32', sparse: false, name: n }, registered_name: null, name: n, inbound_nodes: [] },
+      object: {
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        config: { batch_shape: [null, ...shape], dtype: 'float32', sparse: false, name: n },
+        registered_name: null,
+        name: n,
+        inbound_nodes: [],
+      },
       weights: [],
     });
     return { layer: n, shape };
@@ -58,9 +65,19 @@ class FunctionalWriter {
     const n = this.unique(name);
     const t = (s: Sym) => ({ class_name: '__keras_tensor__', config: { shape: [null, ...s.shape], dtype: 'float32', keras_history: [s.layer, 0, 0] } });
     const args = Array.isArray(inputs) ? [inputs.map(t)] : [t(inputs)];
-    this.parents.set(n, (Array.isArray(inputs) ? inputs : [inputs]).map((s) => s.layer));
+    this.parents.set(
+      n,
+      (Array.isArray(inputs) ? inputs : [inputs]).map((s) => s.layer),
+    );
     this.written.push({
-      object: { module: 'keras.layers', class_name: className, config: { name: n, trainable: true, dtype: 'float32', ...config }, registered_name: null, name: n, inbound_nodes: [{ args, kwargs: {} }] },
+      object: {
+        module: 'keras.layers',
+        class_name: className,
+        config: { name: n, trainable: true, dtype: 'float32', ...config },
+        registered_name: null,
+        name: n,
+        inbound_nodes: [{ args, kwargs: {} }],
+      },
       weights: weights.map((w) => ({ shape: w.shape, data: w.data })),
     });
     return { layer: n, shape: outShape };
@@ -174,7 +191,9 @@ export interface KerasExport {
 export async function exportKeras(vae: VAE, opts: ExportKerasOptions = {}): Promise<KerasExport> {
   const inputShape = opts.inputShape ?? vae.inputShape;
   if (inputShape.reduce((a, b) => a * b, 1) !== vae.inputShape.reduce((a, b) => a * b, 1) || (inputShape.length !== 3 && vae.config.encoder[0]?.toJSON().type !== 'Flatten'))
-    throw new RangeError(`exportKeras: inputShape [${inputShape.join(', ')}] does not fit the model's [${vae.inputShape.join(', ')}] (a flat or 2-D input needs the encoder to start with Flatten)`);
+    throw new RangeError(
+      `exportKeras: inputShape [${inputShape.join(', ')}] does not fit the model's [${vae.inputShape.join(', ')}] (a flat or 2-D input needs the encoder to start with Flatten)`,
+    );
   if (vae.numClasses) throw new RangeError(`exportKeras: conditional models (${vae.numClasses} classes) cannot be exported to Keras yet; unconditional ones can`);
   const all = vae.getWeights();
   // Build fresh copies of the layers, as the VAE does, for their final names and output shapes.

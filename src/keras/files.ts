@@ -100,8 +100,14 @@ async function readZip(bytes: Uint8Array, what: string): Promise<KerasFile> {
       if (!vars) continue;
       const named = attr(vars, 'name');
       const name = typeof named === 'string' ? named : (byPath.get(key) ?? key);
-      const ids = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-      out.set(name, ids.map((i) => tensor(vars, i, `${what}: layer '${name}'`)));
+      const ids = vars
+        .keys()
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
+      out.set(
+        name,
+        ids.map((i) => tensor(vars, i, `${what}: layer '${name}'`)),
+      );
     }
     return out;
   });
@@ -122,7 +128,10 @@ async function readLegacyH5(bytes: Uint8Array, what: string): Promise<KerasFile>
       const g = group(mw, name);
       if (!g) continue;
       const wn = attr(g, 'weight_names');
-      weights.set(name, (Array.isArray(wn) ? wn : []).map((p) => tensor(g, p, `${what}: layer '${name}'`)));
+      weights.set(
+        name,
+        (Array.isArray(wn) ? wn : []).map((p) => tensor(g, p, `${what}: layer '${name}'`)),
+      );
     }
     return { format: 'h5' as const, model, weights };
   });

@@ -117,7 +117,11 @@ export async function importKerasRun(o: ImportKerasRunOptions): Promise<{ vae: V
   if (existsSync(o.out) && readdirSync(o.out).length) throw new RangeError(`${o.out}: already exists and is not empty; choose a new run folder`);
   const data = o.data ?? 'mnist';
   const splits: DataSplits = loadDataSource(data, o.dataOptions ?? {});
-  const { vae, translation: t, formats } = await readKerasModel(bytes[0], bytes[1], {
+  const {
+    vae,
+    translation: t,
+    formats,
+  } = await readKerasModel(bytes[0], bytes[1], {
     ...o,
     names: { encoder: o.encoder, decoder: o.decoder },
     imageShape: splits.train.shape as [number, number, number],

@@ -121,7 +121,11 @@ function graphOf(model: KerasObject, what: string): Graph {
     const first = layers[0];
     if (first.class_name !== 'InputLayer') {
       // Keras 2 keeps the input shape on the first layer; Keras 3 in build_input_shape.
-      const shape = shapeOf(first.config ?? {}) ?? (Array.isArray((model.config as { build_input_shape?: unknown }).build_input_shape) ? ((model.config as { build_input_shape: number[] }).build_input_shape.slice(1) as number[]) : null);
+      const shape =
+        shapeOf(first.config ?? {}) ??
+        (Array.isArray((model.config as { build_input_shape?: unknown }).build_input_shape)
+          ? ((model.config as { build_input_shape: number[] }).build_input_shape.slice(1) as number[])
+          : null);
       if (!shape) fail(what, 'a Sequential model without an input shape (it was never built)');
       add({ name: '__input__', cls: 'InputLayer', cfg: { batch_shape: [null, ...shape] }, inputs: [] });
       prev = '__input__';
@@ -149,7 +153,8 @@ function graphOf(model: KerasObject, what: string): Graph {
 
 /** A Keras activation (string, or Keras 3's serialized function) as vaekit's, or null. */
 function activationOf(v: unknown): Activation | null {
-  const name = v === null || v === undefined ? 'linear' : typeof v === 'string' ? v : typeof (v as { config?: unknown }).config === 'string' ? (v as { config: string }).config : null;
+  const name =
+    v === null || v === undefined ? 'linear' : typeof v === 'string' ? v : typeof (v as { config?: unknown }).config === 'string' ? (v as { config: string }).config : null;
   if (name === null) return null;
   return ACTIVATIONS.includes(name as Activation) ? (name as Activation) : null;
 }
@@ -255,7 +260,11 @@ function translateChain(chain: Node[], what: string, weights: Map<string, H5Tens
       case 'ReLU': {
         const slope = Number(c.negative_slope ?? 0);
         const plain = (c.max_value === null || c.max_value === undefined) && Number(c.threshold ?? 0) === 0;
-        attach(n, plain && slope === 0 ? 'relu' : plain && Math.abs(slope - 0.2) < 1e-6 ? 'leaky_relu' : null, `has max_value ${JSON.stringify(c.max_value)}, negative_slope ${slope}, threshold ${JSON.stringify(c.threshold)}`);
+        attach(
+          n,
+          plain && slope === 0 ? 'relu' : plain && Math.abs(slope - 0.2) < 1e-6 ? 'leaky_relu' : null,
+          `has max_value ${JSON.stringify(c.max_value)}, negative_slope ${slope}, threshold ${JSON.stringify(c.threshold)}`,
+        );
         break;
       }
       case 'LeakyReLU': {
@@ -321,9 +330,12 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
   const dense = [...g.nodes.values()].filter((n) => n.cls === 'Dense' && n.inputs.length === 1);
   const pairs: [Node, Node][] = [];
   for (let i = 0; i < dense.length; i++)
-    for (let j = i + 1; j < dense.length; j++)
-      if (dense[i].inputs[0] === dense[j].inputs[0] && dense[i].cfg.units === dense[j].cfg.units) pairs.push([dense[i], dense[j]]);
-  if (pairs.length > 1) fail(what, `found ${pairs.length} pairs of equal Dense layers reading one tensor (${pairs.map(([a, b]) => `${a.name}/${b.name}`).join(', ')}); expected exactly one pair: the z_mean and z_log_var heads`);
+    for (let j = i + 1; j < dense.length; j++) if (dense[i].inputs[0] === dense[j].inputs[0] && dense[i].cfg.units === dense[j].cfg.units) pairs.push([dense[i], dense[j]]);
+  if (pairs.length > 1)
+    fail(
+      what,
+      `found ${pairs.length} pairs of equal Dense layers reading one tensor (${pairs.map(([a, b]) => `${a.name}/${b.name}`).join(', ')}); expected exactly one pair: the z_mean and z_log_var heads`,
+    );
   let heads: Node[];
   let sampling: Node[] = [];
   let described: string;
@@ -331,7 +343,10 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
     // A plain autoencoder: one output, a Dense code.
     const out = only(g.outputs.map((o) => g.nodes.get(o)!));
     if (!out || out.cls !== 'Dense')
-      fail(what, `expected a VAE encoder (two Dense heads of equal width reading one tensor, then a sampling step) or an autoencoder (one Dense output); outputs are ${g.outputs.map((o) => `'${o}' (${g.nodes.get(o)?.cls})`).join(', ')}`);
+      fail(
+        what,
+        `expected a VAE encoder (two Dense heads of equal width reading one tensor, then a sampling step) or an autoencoder (one Dense output); outputs are ${g.outputs.map((o) => `'${o}' (${g.nodes.get(o)?.cls})`).join(', ')}`,
+      );
     heads = [out];
     described = 'none (autoencoder)';
   } else {
@@ -343,7 +358,8 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
       heads = g.outputs.indexOf(b.name) >= 0 && g.outputs.indexOf(b.name) < g.outputs.indexOf(a.name) ? [b, a] : [a, b];
       described = 'none in the file (the encoder outputs the two heads)';
     } else if (s && s.inputs.length === 2 && s.inputs.includes(a.name) && s.inputs.includes(b.name) && !MERGE.has(s.cls) && !MODELS.has(s.cls)) {
-      if (weights.get(s.name)?.length) fail(what, `layer '${s.name}' (${s.cls}) takes the two heads like a sampling layer but has ${weights.get(s.name)!.length} weight arrays; vaekit's sampling step has none`);
+      if (weights.get(s.name)?.length)
+        fail(what, `layer '${s.name}' (${s.cls}) takes the two heads like a sampling layer but has ${weights.get(s.name)!.length} weight arrays; vaekit's sampling step has none`);
       heads = s.inputs.map((i) => g.nodes.get(i)!);
       sampling = [s];
       described = `${s.cls} '${s.name}'`;
@@ -361,7 +377,8 @@ function splitEncoder(g: Graph, what: string, weights: Map<string, H5Tensor[]>) 
   for (const h of heads) {
     if (activationOf(h.cfg.activation) !== 'linear') layerFail(what, h, `is a head of the encoder with activation ${JSON.stringify(h.cfg.activation)}; vaekit's heads are linear`);
     if (h.cfg.use_bias === false) layerFail(what, h, 'is a head of the encoder without bias; vaekit heads have one');
-    if ((weights.get(h.name)?.length ?? 0) !== 2) fail(what, `layer '${h.name}' (Dense, a head) has ${weights.get(h.name)?.length ?? 0} weight arrays in the file, expected 2 (kernel, bias)`);
+    if ((weights.get(h.name)?.length ?? 0) !== 2)
+      fail(what, `layer '${h.name}' (Dense, a head) has ${weights.get(h.name)?.length ?? 0} weight arrays in the file, expected 2 (kernel, bias)`);
   }
   const { chain, input } = chainTo(g, heads[0].inputs[0], what);
   const known = new Set([input.name, ...chain.map((n) => n.name), ...heads.map((h) => h.name), ...sampling.map((n) => n.name)]);
@@ -390,13 +407,19 @@ function imageShape(kerasShape: number[], decoderOut: readonly number[] | undefi
  * line naming what vaekit cannot represent. `imageShape` says how to view a flat input (default:
  * from the decoder's output shape, else a square gray or RGB image).
  */
-export function translateKeras(enc: KerasFile, dec: KerasFile, names: { encoder: string; decoder: string }, opts: { imageShape?: readonly [number, number, number] } = {}): KerasTranslation {
+export function translateKeras(
+  enc: KerasFile,
+  dec: KerasFile,
+  names: { encoder: string; decoder: string },
+  opts: { imageShape?: readonly [number, number, number] } = {},
+): KerasTranslation {
   const eg = graphOf(enc.model, names.encoder);
   const { chain, input, heads, described } = splitEncoder(eg, names.encoder, enc.weights);
   const dataInputs = eg.inputs.filter((i) => eg.nodes.get(i)?.cls === 'InputLayer' && i === input.name);
   if (!dataInputs.length) fail(names.encoder, `the image input '${input.name}' is not among the model's inputs`);
   const kerasInputShape = shapeOf(input.cfg);
-  if (!kerasInputShape || !kerasInputShape.every((d) => Number.isInteger(d) && d > 0)) fail(names.encoder, `input '${input.name}' has no fixed shape (${JSON.stringify(input.cfg.batch_shape ?? input.cfg.batch_input_shape)}); vaekit needs one`);
+  if (!kerasInputShape || !kerasInputShape.every((d) => Number.isInteger(d) && d > 0))
+    fail(names.encoder, `input '${input.name}' has no fixed shape (${JSON.stringify(input.cfg.batch_shape ?? input.cfg.batch_input_shape)}); vaekit needs one`);
   const latentDim = Number(heads[0].cfg.units);
 
   const dg = graphOf(dec.model, names.decoder);
@@ -407,7 +430,10 @@ export function translateKeras(enc: KerasFile, dec: KerasFile, names: { encoder:
   for (const n of dg.nodes.values()) if (!known.has(n.name)) layerFail(names.decoder, n, 'is not on the path from z to the image');
   const zShape = shapeOf(d.input.cfg);
   if (!zShape || zShape.length !== 1 || zShape[0] !== latentDim)
-    fail(names.decoder, `takes z of shape [${zShape?.join(', ') ?? '?'}], but the encoder gives ${latentDim} latent dimensions: not the decoder of this encoder${zShape?.length === 1 && zShape[0] > latentDim ? ' (conditional decoders, which also take a label, cannot be imported)' : ''}`);
+    fail(
+      names.decoder,
+      `takes z of shape [${zShape?.join(', ') ?? '?'}], but the encoder gives ${latentDim} latent dimensions: not the decoder of this encoder${zShape?.length === 1 && zShape[0] > latentDim ? ' (conditional decoders, which also take a label, cannot be imported)' : ''}`,
+    );
 
   const body = translateChain(chain, names.encoder, enc.weights);
   const decoder = translateChain(d.chain, names.decoder, dec.weights);

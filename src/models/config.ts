@@ -81,36 +81,74 @@ const size = (max: number) => zInt(1, max);
 /** Each known layer type's fields; a type not listed is refused by `layerFromSpec` in its own words. */
 const LAYER_SCHEMAS: Record<string, z.ZodType> = {
   Dense: z.object({ type: z.literal('Dense'), units: size(65536), activation: activation.optional(), useBias: zBool().optional(), name: layerName }),
-  Conv2D: z.object({ type: z.literal('Conv2D'), filters: size(4096), kernelSize: size(64), strides: size(64).optional(), padding: zOneOf(['same', 'valid']).optional(), activation: activation.optional(), name: layerName }),
-  Conv2DTranspose: z.object({ type: z.literal('Conv2DTranspose'), filters: size(4096), kernelSize: size(64), strides: size(64).optional(), padding: zOneOf(['same', 'valid']).optional(), activation: activation.optional(), name: layerName }),
+  Conv2D: z.object({
+    type: z.literal('Conv2D'),
+    filters: size(4096),
+    kernelSize: size(64),
+    strides: size(64).optional(),
+    padding: zOneOf(['same', 'valid']).optional(),
+    activation: activation.optional(),
+    name: layerName,
+  }),
+  Conv2DTranspose: z.object({
+    type: z.literal('Conv2DTranspose'),
+    filters: size(4096),
+    kernelSize: size(64),
+    strides: size(64).optional(),
+    padding: zOneOf(['same', 'valid']).optional(),
+    activation: activation.optional(),
+    name: layerName,
+  }),
   MaxPooling2D: z.object({ type: z.literal('MaxPooling2D'), pool: size(64), strides: size(64).optional(), name: layerName }),
   UpSampling2D: z.object({ type: z.literal('UpSampling2D'), factor: size(64), name: layerName }),
   Flatten: z.object({ type: z.literal('Flatten'), name: layerName }),
-  Reshape: z.object({ type: z.literal('Reshape'), target: z.array(size(65536), { error: 'a list of sizes' }).min(1, { error: 'one to three sizes' }).max(3, { error: 'one to three sizes' }), name: layerName }),
+  Reshape: z.object({
+    type: z.literal('Reshape'),
+    target: z.array(size(65536), { error: 'a list of sizes' }).min(1, { error: 'one to three sizes' }).max(3, { error: 'one to three sizes' }),
+    name: layerName,
+  }),
 };
 const layers = z.array(z.unknown(), { error: 'a list of layers' });
 const rate = zNumber({ above: 0 });
 const fraction = zNumber({ min: 0, max: 1 });
 
 /** The JSON form of a config, field by field, with the flags' ranges (`--beta` ≥ 0 is `loss.beta` ≥ 0). */
-export const CONFIG_SCHEMA = z.strictObject({
-  inputShape: z.tuple([size(4096), size(4096), size(4)], { error: '[height, width, channels]' }),
-  latentDim: size(4096),
-  encoder: layers,
-  decoder: layers,
-  loss: z
-    .strictObject({ reconstruction: zOneOf(['sse', 'bce']), klReduction: zOneOf(['sum', 'mean']), scale: zNumber({ above: 0 }), beta: zNumber({ min: 0 }) }, { error: 'an object' })
-    .partial()
-    .optional(),
-  optimizer: z
-    .object({ name: zOneOf(['adam', 'nadam', 'rmsprop', 'sgd']), learningRate: rate.optional(), beta1: fraction.optional(), beta2: fraction.optional(), epsilon: rate.optional(), rho: fraction.optional(), momentum: fraction.optional(), nesterov: zBool().optional() }, { error: 'an object' })
-    .optional(),
-  epochs: zInt(1).optional(), // as --epochs
-  batchSize: zInt(1).optional(), // as --batch-size
-  variational: zBool().optional(),
-  numClasses: zInt(2, 100_000).nullable().optional(),
-  objective: z.strictObject({ name: zOneOf(OBJECTIVES), samples: zInt(1, 10_000).optional() }, { error: 'an object' }).optional(),
-}, { error: 'an object' });
+export const CONFIG_SCHEMA = z.strictObject(
+  {
+    inputShape: z.tuple([size(4096), size(4096), size(4)], { error: '[height, width, channels]' }),
+    latentDim: size(4096),
+    encoder: layers,
+    decoder: layers,
+    loss: z
+      .strictObject(
+        { reconstruction: zOneOf(['sse', 'bce']), klReduction: zOneOf(['sum', 'mean']), scale: zNumber({ above: 0 }), beta: zNumber({ min: 0 }) },
+        { error: 'an object' },
+      )
+      .partial()
+      .optional(),
+    optimizer: z
+      .object(
+        {
+          name: zOneOf(['adam', 'nadam', 'rmsprop', 'sgd']),
+          learningRate: rate.optional(),
+          beta1: fraction.optional(),
+          beta2: fraction.optional(),
+          epsilon: rate.optional(),
+          rho: fraction.optional(),
+          momentum: fraction.optional(),
+          nesterov: zBool().optional(),
+        },
+        { error: 'an object' },
+      )
+      .optional(),
+    epochs: zInt(1).optional(), // as --epochs
+    batchSize: zInt(1).optional(), // as --batch-size
+    variational: zBool().optional(),
+    numClasses: zInt(2, 100_000).nullable().optional(),
+    objective: z.strictObject({ name: zOneOf(OBJECTIVES), samples: zInt(1, 10_000).optional() }, { error: 'an object' }).optional(),
+  },
+  { error: 'an object' },
+);
 
 /** The objective a JSON config names (IWAE's samples default to 5, Burda et al.'s usual k). */
 function objectiveFromJSON(o: VAEConfigJSON['objective']): ObjectiveSpec | undefined {
@@ -152,7 +190,8 @@ export function configFromJSON(j: VAEConfigJSON): VAEConfig {
   };
   if (config.objective === undefined) delete config.objective;
   const n = parameterCount(config);
-  if (n > MAX_PARAMETERS) throw new RangeError(`architecture: ${n.toLocaleString('en-US')} weights, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')} (make the layers smaller)`);
+  if (n > MAX_PARAMETERS)
+    throw new RangeError(`architecture: ${n.toLocaleString('en-US')} weights, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')} (make the layers smaller)`);
   return config;
 }
 
@@ -169,6 +208,6 @@ export function parameterCount(c: VAEConfig): number {
   const k = c.numClasses ?? 0;
   const enc = count(c.encoder, c.inputShape, 'encoder/');
   const features = enc.shape.reduce((a, b) => a * b, 1) + k;
-  const heads = (c.variational ?? true ? 2 : 1) * (features + 1) * c.latentDim;
+  const heads = ((c.variational ?? true) ? 2 : 1) * (features + 1) * c.latentDim;
   return enc.n + heads + count(c.decoder, [c.latentDim + k], 'decoder/').n;
 }

@@ -76,8 +76,7 @@ export class OnnxLatentModel implements LatentModel {
     this.checkLive('encode');
     const per = this.pixels;
     if (!(x instanceof Float32Array)) throw new TypeError(`encode: x: expected a Float32Array of N × ${per} values, got ${show(x)}`);
-    if (x.length === 0 || x.length % per !== 0)
-      throw new RangeError(`encode: x: expected N × ${this.inputShape.join('×')} = N × ${per} values (N ≥ 1), got ${x.length}`);
+    if (x.length === 0 || x.length % per !== 0) throw new RangeError(`encode: x: expected N × ${this.inputShape.join('×')} = N × ${per} values (N ≥ 1), got ${x.length}`);
     const n = x.length / per;
     const L = this.latentDim;
     const feeds: Record<string, Feed> = { x: { data: x, dims: [n, ...this.inputShape] }, ...this.labelFeeds(n, labels, 'encode: labels') };

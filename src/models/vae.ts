@@ -138,7 +138,14 @@ export class VAE implements LatentModel {
     const eps = logVar ? input('eps', ['N', this.latentDim]) : null;
     const z = logVar && eps ? reparameterize({ mean, logVar }, eps) : mean;
     const leaves: Leaves = { x, eps, y, beta: null };
-    return { inputs: fedLeaves(leaves), outputs: [{ name: 'mean', tensor: mean }, { name: 'logVar', tensor: lv }, { name: 'z', tensor: z }] };
+    return {
+      inputs: fedLeaves(leaves),
+      outputs: [
+        { name: 'mean', tensor: mean },
+        { name: 'logVar', tensor: lv },
+        { name: 'z', tensor: z },
+      ],
+    };
   }
 
   /** z [, y] → image. */
@@ -206,8 +213,7 @@ export class VAE implements LatentModel {
   /** Decodes N latent vectors (N × latentDim) to N images, NHWC (conditional models: with N labels). */
   async decode(z: Float32Array, labels?: Int32Array): Promise<Float32Array> {
     if (!(z instanceof Float32Array)) throw new TypeError(`decode: z must be a Float32Array, got ${typeof z}`);
-    if (z.length === 0 || z.length % this.latentDim !== 0)
-      throw new RangeError(`decode: z must hold N × ${this.latentDim} values, got ${z.length}`);
+    if (z.length === 0 || z.length % this.latentDim !== 0) throw new RangeError(`decode: z must hold N × ${this.latentDim} values, got ${z.length}`);
     checkFinite('decode: z', z);
     const n = z.length / this.latentDim;
     const feeds: Record<string, Feed> = { z: { data: z, dims: [n, this.latentDim] }, ...this.labelFeeds(n, labels, 'decode: labels') };
@@ -298,7 +304,11 @@ export class VAE implements LatentModel {
   /** Feeds of an objective graph: x, eps (variational), y (conditional), β. */
   private objectiveFeeds(x: Float32Array, eps: Float32Array | undefined, labels: Int32Array | undefined): Record<string, Feed> {
     const n = this.batchOf(x, 'x');
-    const f: Record<string, Feed> = { x: { data: x, dims: [n, ...this.inputShape] }, ...this.labelFeeds(n, labels, 'labels'), beta: { data: Float32Array.of(this.beta), dims: [] } };
+    const f: Record<string, Feed> = {
+      x: { data: x, dims: [n, ...this.inputShape] },
+      ...this.labelFeeds(n, labels, 'labels'),
+      beta: { data: Float32Array.of(this.beta), dims: [] },
+    };
     if (this.variational) f.eps = this.noiseFeed(this.noiseShape(), n, eps);
     return f;
   }
@@ -324,8 +334,7 @@ export class VAE implements LatentModel {
   private batchOf(x: Float32Array, what: string): number {
     const per = this.pixels;
     if (!(x instanceof Float32Array)) throw new TypeError(`${what}: expected a Float32Array of N × ${this.inputShape.join('×')} images, got ${x === null ? 'null' : typeof x}`);
-    if (x.length === 0 || x.length % per !== 0)
-      throw new RangeError(`${what}: expected N × ${per} values (N images of ${this.inputShape.join('×')}), got ${x.length}`);
+    if (x.length === 0 || x.length % per !== 0) throw new RangeError(`${what}: expected N × ${per} values (N images of ${this.inputShape.join('×')}), got ${x.length}`);
     checkFinite(what, x);
     return x.length / per;
   }

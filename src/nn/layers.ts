@@ -72,7 +72,9 @@ export function layerFromSpec(spec: LayerSpec): Layer {
     case 'Reshape':
       return new Reshape(spec.target, { name: spec.name });
     default:
-      throw new RangeError(`layer: expected a type of Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, got ${JSON.stringify((spec as { type?: unknown })?.type)}`);
+      throw new RangeError(
+        `layer: expected a type of Dense, Conv2D, Conv2DTranspose, MaxPooling2D, UpSampling2D, Flatten, Reshape, got ${JSON.stringify((spec as { type?: unknown })?.type)}`,
+      );
   }
 }
 
@@ -151,7 +153,10 @@ export class Dense extends Layer {
   private kernel!: Weight;
   private bias?: Weight;
   readonly activation: Activation;
-  constructor(public units: number, opts: { activation?: Activation; useBias?: boolean; name?: string } = {}) {
+  constructor(
+    public units: number,
+    opts: { activation?: Activation; useBias?: boolean; name?: string } = {},
+  ) {
     super(opts.name ?? 'dense');
     if (!Number.isInteger(units) || units < 1) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
     this.activation = checkActivation(opts.activation ?? 'linear', 'Dense');
@@ -162,7 +167,14 @@ export class Dense extends Layer {
     expectRank(`Dense '${this.name}'`, inShape, 1, '1-D (features)');
     const [fin] = inShape;
     const name = `${prefix}${this.name}/kernel`;
-    this.kernel = { name, tensor: param(name, [fin, this.units]), kerasShape: [fin, this.units], fromKeras: identity, toKeras: identity, init: (rng) => glorot(rng, [fin, this.units], fin, this.units) };
+    this.kernel = {
+      name,
+      tensor: param(name, [fin, this.units]),
+      kerasShape: [fin, this.units],
+      fromKeras: identity,
+      toKeras: identity,
+      init: (rng) => glorot(rng, [fin, this.units], fin, this.units),
+    };
     this.weights = [this.kernel];
     if (this.useBias) this.weights.push((this.bias = bias(`${prefix}${this.name}/bias`, this.units)));
     return (this.outputShape = [this.units]);
@@ -322,7 +334,10 @@ export class MaxPooling2D extends Layer {
 
 /** Nearest-neighbour upsampling by an integer factor. */
 export class UpSampling2D extends Layer {
-  constructor(public factor = 2, opts: { name?: string } = {}) {
+  constructor(
+    public factor = 2,
+    opts: { name?: string } = {},
+  ) {
     super(opts.name ?? 'up_sampling2d');
   }
   build(inShape: KerasShape): KerasShape {
@@ -356,7 +371,10 @@ export class Flatten extends Layer {
 
 /** Reshapes to a Keras target shape (NHWC order for 3-D targets). */
 export class Reshape extends Layer {
-  constructor(public target: readonly number[], opts: { name?: string } = {}) {
+  constructor(
+    public target: readonly number[],
+    opts: { name?: string } = {},
+  ) {
     super(opts.name ?? 'reshape');
   }
   build(inShape: KerasShape): KerasShape {

@@ -58,7 +58,9 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     isConstant,
     node(opType, inputs, attrs = {}, outputs = 1) {
       const outs = Array.from({ length: outputs }, () => fresh(opType));
-      nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }));
+      nodes.push(
+        onnx.NodeProto.create({ opType, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+      );
       return outs;
     },
     ints(values) {
@@ -116,7 +118,15 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
       if (t.rank !== 0) initializers.push(floatTensor(name, t.shape as number[], t.value!));
       names.set(t.id, name);
     } else {
-      names.set(t.id, OPS[t.op as OpName].onnx(L, t.inputs.map((i) => names.get(i.id)!), t.attrs, t));
+      names.set(
+        t.id,
+        OPS[t.op as OpName].onnx(
+          L,
+          t.inputs.map((i) => names.get(i.id)!),
+          t.attrs,
+          t,
+        ),
+      );
     }
   }
 

@@ -185,11 +185,7 @@ export function sgd(o: SgdOptions = {}): Optimizer {
 }
 
 /** An optimizer by Keras name with options, e.g. from a preset or a CLI flag. */
-export type OptimizerSpec =
-  | ({ name: 'adam' } & AdamOptions)
-  | ({ name: 'nadam' } & AdamOptions)
-  | ({ name: 'rmsprop' } & RmspropOptions)
-  | ({ name: 'sgd' } & SgdOptions);
+export type OptimizerSpec = ({ name: 'adam' } & AdamOptions) | ({ name: 'nadam' } & AdamOptions) | ({ name: 'rmsprop' } & RmspropOptions) | ({ name: 'sgd' } & SgdOptions);
 
 /** Builds an optimizer from its spec. */
 export function makeOptimizer(spec: OptimizerSpec): Optimizer {

@@ -49,7 +49,14 @@ function fileBytes(path: string): Buffer | null {
  * are (recorded by their current contents); `manifestText` turns the commit record into the
  * manifest's text, which is written last.
  */
-export function commitFiles(dir: string, manifestName: string, epoch: number, data: Record<string, string | Uint8Array>, keep: readonly string[], manifestText: (record: CommitRecord) => string): void {
+export function commitFiles(
+  dir: string,
+  manifestName: string,
+  epoch: number,
+  data: Record<string, string | Uint8Array>,
+  keep: readonly string[],
+  manifestText: (record: CommitRecord) => string,
+): void {
   const files: Record<string, CommittedFile> = {};
   const temps: string[] = [];
   try {
@@ -119,7 +126,12 @@ export function settleFolder(dir: string, record: CommitRecord | null): Settled 
       continue;
     }
     if (!have) continue; // a missing file is reported by the loader, which knows what it is for
-    mismatched.set(name, have.length !== want.bytes ? `${have.length} bytes, the manifest's commit record says ${want.bytes} (damaged, or left from another epoch)` : "its SHA-256 differs from the manifest's commit record (damaged, or left from another epoch)");
+    mismatched.set(
+      name,
+      have.length !== want.bytes
+        ? `${have.length} bytes, the manifest's commit record says ${want.bytes} (damaged, or left from another epoch)`
+        : "its SHA-256 differs from the manifest's commit record (damaged, or left from another epoch)",
+    );
   }
   if (rolledForward.length) fsyncDir(dir);
   const removed: string[] = [];

@@ -5,7 +5,20 @@
 import type { Dataset } from '../data/index.js';
 import type { LatentModel } from '../models/latent.js';
 import { Rng } from '../rng.js';
-import { addAttribute, attributeVector, classMeans, interpolate, latentPoints, manifold, morph, reconstruct, samplePrior, traverseAxis, type ClassMeans, type InterpolationMethod } from '../tools/latent.js';
+import {
+  addAttribute,
+  attributeVector,
+  classMeans,
+  interpolate,
+  latentPoints,
+  manifold,
+  morph,
+  reconstruct,
+  samplePrior,
+  traverseAxis,
+  type ClassMeans,
+  type InterpolationMethod,
+} from '../tools/latent.js';
 import { scatterSvg, sideBySideSvg } from '../viz/plots.js';
 import { expectConditional, expectInt } from '../util/check.js';
 import { imageGrid, MAX_GRID_IMAGES } from '../viz/png.js';
@@ -88,7 +101,14 @@ function image(ds: Dataset, i: number): Float32Array {
 }
 
 /** A strip from image `a` to image `b` of the data set through their encoder means (one row per method). */
-export async function interpolationPng(model: LatentModel, ds: Dataset, a: number, b: number, steps: number = FIGURE_DEFAULTS.interpolation.steps, methods: readonly InterpolationMethod[] = ['linear']): Promise<Buffer> {
+export async function interpolationPng(
+  model: LatentModel,
+  ds: Dataset,
+  a: number,
+  b: number,
+  steps: number = FIGURE_DEFAULTS.interpolation.steps,
+  methods: readonly InterpolationMethod[] = ['linear'],
+): Promise<Buffer> {
   expectInt('interpolation: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, methods.length)));
   const labels = model.numClasses && ds.labels ? Int32Array.of(ds.labels[a], ds.labels[b]) : undefined;
   const rows = [];
@@ -106,7 +126,13 @@ export async function axisPng(model: LatentModel, axis: number, o: { from?: numb
 }
 
 /** The lecture's "manipulating digits": strips between class-mean latent vectors, one row per pair. */
-export async function morphPng(model: LatentModel, means: ClassMeans, pairs: ReadonlyArray<readonly [number, number]>, steps: number = FIGURE_DEFAULTS.morph.steps, method: InterpolationMethod = 'linear'): Promise<Buffer> {
+export async function morphPng(
+  model: LatentModel,
+  means: ClassMeans,
+  pairs: ReadonlyArray<readonly [number, number]>,
+  steps: number = FIGURE_DEFAULTS.morph.steps,
+  method: InterpolationMethod = 'linear',
+): Promise<Buffer> {
   expectInt('morph: steps', steps, 2, Math.floor(MAX_GRID_IMAGES / Math.max(1, pairs.length)));
   const rows = [];
   for (const [a, b] of pairs) rows.push(await morph(model, means, a, b, steps, { method }));
@@ -114,7 +140,15 @@ export async function morphPng(model: LatentModel, means: ClassMeans, pairs: Rea
 }
 
 /** Latent arithmetic: image `index` with (mean of class `plus` − mean of class `minus`) · s added, for each s. */
-export async function arithmeticPng(model: LatentModel, ds: Dataset, means: ClassMeans, index: number, plus: number, minus: number, scales: readonly number[] = FIGURE_DEFAULTS.arithmetic.scales): Promise<Buffer> {
+export async function arithmeticPng(
+  model: LatentModel,
+  ds: Dataset,
+  means: ClassMeans,
+  index: number,
+  plus: number,
+  minus: number,
+  scales: readonly number[] = FIGURE_DEFAULTS.arithmetic.scales,
+): Promise<Buffer> {
   const labels = model.numClasses && ds.labels ? Int32Array.of(ds.labels[index]) : undefined;
   const { images } = await addAttribute(model, image(ds, index), attributeVector(means, plus, minus), scales, { labels });
   return imageGrid(images, shapeOf(model), { columns: scales.length });
@@ -128,7 +162,12 @@ export async function latentSvg(model: LatentModel, ds: Dataset, title: string, 
 }
 
 /** The lecture's gaps: a plain autoencoder's codes beside a VAE's, on the same images. */
-export async function compareLatentSvg(a: { model: LatentModel; name: string }, b: { model: LatentModel; name: string }, ds: Dataset, limit: number = FIGURE_DEFAULTS.latent.limit): Promise<string> {
+export async function compareLatentSvg(
+  a: { model: LatentModel; name: string },
+  b: { model: LatentModel; name: string },
+  ds: Dataset,
+  limit: number = FIGURE_DEFAULTS.latent.limit,
+): Promise<string> {
   return sideBySideSvg([await latentSvg(a.model, ds, a.name, limit), await latentSvg(b.model, ds, b.name, limit)]);
 }
 
@@ -147,23 +186,73 @@ export async function runReport(run: Run, ds: Dataset): Promise<ReportData> {
   const name = m.preset ?? 'custom model';
   if (model.variational) {
     figures.push({ section: 'samples', title: 'Gaussian prior', caption: '21 codings drawn from N(0, I) and decoded (Géron: 3 × 7).', png: await samplesPng(model) });
-    figures.push({ section: 'samples', title: 'Uniform prior', caption: 'The same with codings from U(−2, 2) instead (Géron\'s exercise).', png: await samplesPng(model, { distribution: 'uniform' }) });
+    figures.push({
+      section: 'samples',
+      title: 'Uniform prior',
+      caption: "The same with codings from U(−2, 2) instead (Géron's exercise).",
+      png: await samplesPng(model, { distribution: 'uniform' }),
+    });
   }
-  if (model.numClasses) figures.push({ section: 'samples', title: 'Generation by label', caption: 'One row per class: the conditional decoder given each label.', png: await samplesByLabelPng(model) });
+  if (model.numClasses)
+    figures.push({
+      section: 'samples',
+      title: 'Generation by label',
+      caption: 'One row per class: the conditional decoder given each label.',
+      png: await samplesByLabelPng(model),
+    });
   const firstTen = Array.from({ length: Math.min(10, ds.count) }, (_, i) => i);
-  figures.push({ section: 'reconstructions', title: 'Test images and reconstructions', caption: 'Top: test images 0–9. Bottom: the decoded encoder means.', png: await reconstructionsPng(model, ds, firstTen) });
-  if (ds.count > 7) figures.push({ section: 'reconstructions', title: 'Images 1, 3, 7', caption: 'The Medium article\'s figure.', png: await reconstructionsPng(model, ds, [1, 3, 7]) });
-  if (ds.count > 1) figures.push({ section: 'interpolations', title: 'Between two test images', caption: 'From test image 0 to test image 1 through their encoder means: linear (top), spherical (bottom).', png: await interpolationPng(model, ds, 0, 1, 10, ['linear', 'slerp']) });
+  figures.push({
+    section: 'reconstructions',
+    title: 'Test images and reconstructions',
+    caption: 'Top: test images 0–9. Bottom: the decoded encoder means.',
+    png: await reconstructionsPng(model, ds, firstTen),
+  });
+  if (ds.count > 7)
+    figures.push({ section: 'reconstructions', title: 'Images 1, 3, 7', caption: "The Medium article's figure.", png: await reconstructionsPng(model, ds, [1, 3, 7]) });
+  if (ds.count > 1)
+    figures.push({
+      section: 'interpolations',
+      title: 'Between two test images',
+      caption: 'From test image 0 to test image 1 through their encoder means: linear (top), spherical (bottom).',
+      png: await interpolationPng(model, ds, 0, 1, 10, ['linear', 'slerp']),
+    });
   const axis = Math.min(3, model.latentDim - 1);
-  figures.push({ section: 'interpolations', title: `Along latent axis ${axis}`, caption: `Codings zero except axis ${axis}, from −0.8 to 0.8 in 7 steps (Géron's semantic interpolation).`, png: await axisPng(model, axis) });
+  figures.push({
+    section: 'interpolations',
+    title: `Along latent axis ${axis}`,
+    caption: `Codings zero except axis ${axis}, from −0.8 to 0.8 in 7 steps (Géron's semantic interpolation).`,
+    png: await axisPng(model, axis),
+  });
   if (ds.labels && (ds.labelNames?.length ?? 0) >= 2) {
     const means = await classMeans(model, ds);
-    const pairs = ([[1, 7], [3, 8], [4, 9], [0, 6]] as const).filter(([a, b]) => a < means.numClasses && b < means.numClasses && means.counts[a] > 0 && means.counts[b] > 0);
+    const pairs = (
+      [
+        [1, 7],
+        [3, 8],
+        [4, 9],
+        [0, 6],
+      ] as const
+    ).filter(([a, b]) => a < means.numClasses && b < means.numClasses && means.counts[a] > 0 && means.counts[b] > 0);
     const names = (k: number) => ds.labelNames?.[k] ?? String(k);
-    if (pairs.length) figures.push({ section: 'morphs', title: 'Between class means', caption: `Each row walks from one class's mean latent vector to another's: ${pairs.map(([a, b]) => `${names(a)} → ${names(b)}`).join(', ')} (the lecture's "manipulating digits").`, png: await morphPng(model, means, pairs) });
+    if (pairs.length)
+      figures.push({
+        section: 'morphs',
+        title: 'Between class means',
+        caption: `Each row walks from one class's mean latent vector to another's: ${pairs.map(([a, b]) => `${names(a)} → ${names(b)}`).join(', ')} (the lecture's "manipulating digits").`,
+        png: await morphPng(model, means, pairs),
+      });
   }
-  figures.push({ section: 'latent', title: 'Test-set means', caption: model.latentDim > 2 ? 'Encoder means of up to 5,000 test images, projected on their two principal components, coloured by label.' : 'Encoder means of up to 5,000 test images, coloured by label.', svg: await latentSvg(model, ds, name) });
-  if (model.latentDim === 2) figures.push({ section: 'manifold', title: 'Decoder manifold', caption: 'The decoder over a 30 × 30 grid of [−1, 1]² (keras.io).', png: await manifoldPng(model) });
+  figures.push({
+    section: 'latent',
+    title: 'Test-set means',
+    caption:
+      model.latentDim > 2
+        ? 'Encoder means of up to 5,000 test images, projected on their two principal components, coloured by label.'
+        : 'Encoder means of up to 5,000 test images, coloured by label.',
+    svg: await latentSvg(model, ds, name),
+  });
+  if (model.latentDim === 2)
+    figures.push({ section: 'manifold', title: 'Decoder manifold', caption: 'The decoder over a 30 × 30 grid of [−1, 1]² (keras.io).', png: await manifoldPng(model) });
   const ll = m.metrics.logLikelihood;
   return {
     title: `vaekit run: ${name}`,

@@ -43,7 +43,15 @@ export interface Manifest {
   variational: boolean;
   /** Names of the labels (digits, clothing), when the data has labels. */
   labelNames: string[] | null;
-  dataset: { name: string; source: string; options?: { size?: [number, number]; channels?: 1 | 3; labels?: string }; train: number; validation: number; test?: number; /** SHA-256 of the training and validation data, so that resuming refuses other data. */ sha256?: string } | null;
+  dataset: {
+    name: string;
+    source: string;
+    options?: { size?: [number, number]; channels?: 1 | 3; labels?: string };
+    train: number;
+    validation: number;
+    test?: number;
+    /** SHA-256 of the training and validation data, so that resuming refuses other data. */ sha256?: string;
+  } | null;
   /** Every option that shapes training, so that `--resume` continues the same run. */
   training: {
     epochs: number;
@@ -199,17 +207,57 @@ const MANIFEST_SCHEMA = z.looseObject({
   inputShape: z.tuple([zInt(1, 4096), zInt(1, 4096), zInt(1, 4)], { error: '[height, width, channels]' }),
   latentDim: zInt(1, 4096),
   preset: z.string({ error: 'a string' }).nullable().optional(),
-  labelNames: z.array(z.string({ error: 'a string' }), { error: 'a list of names' }).nullable().optional(),
+  labelNames: z
+    .array(z.string({ error: 'a string' }), { error: 'a list of names' })
+    .nullable()
+    .optional(),
   dataset: z
-    .looseObject({ name: z.string({ error: 'a string' }), source: z.string({ error: 'a string' }), train: count, validation: count, test: count.optional(), sha256: z.string({ error: 'a string' }).optional(), options: z.looseObject({ labels: z.string({ error: 'a string' }).optional(), channels: zInt(1, 4).optional(), size: z.tuple([zInt(1, 4096), zInt(1, 4096)]).optional() }, { error: 'an object' }).optional() }, { error: 'an object' })
+    .looseObject(
+      {
+        name: z.string({ error: 'a string' }),
+        source: z.string({ error: 'a string' }),
+        train: count,
+        validation: count,
+        test: count.optional(),
+        sha256: z.string({ error: 'a string' }).optional(),
+        options: z
+          .looseObject(
+            { labels: z.string({ error: 'a string' }).optional(), channels: zInt(1, 4).optional(), size: z.tuple([zInt(1, 4096), zInt(1, 4096)]).optional() },
+            { error: 'an object' },
+          )
+          .optional(),
+      },
+      { error: 'an object' },
+    )
     .nullable()
     .optional(),
   training: z.looseObject(
-    { epochs: zInt(1), epochsDone: count, batchSize: zInt(1), seed: zInt(0), beta: zNumber({ min: 0 }), klWarmup: zNumber({ min: 0 }), binarize: zBool().optional(), trainOnTest: zBool().optional(), limit: zInt(1).optional(), seconds: zNumber({ min: 0 }) },
+    {
+      epochs: zInt(1),
+      epochsDone: count,
+      batchSize: zInt(1),
+      seed: zInt(0),
+      beta: zNumber({ min: 0 }),
+      klWarmup: zNumber({ min: 0 }),
+      binarize: zBool().optional(),
+      trainOnTest: zBool().optional(),
+      limit: zInt(1).optional(),
+      seconds: zNumber({ min: 0 }),
+    },
     { error: 'an object' },
   ),
   metrics: z.looseObject({}, { error: 'an object' }),
-  commit: z.object({ epoch: count, files: z.record(z.string(), z.object({ bytes: count, sha256: z.string({ error: 'a string' }), tmp: z.string({ error: 'a string' }) }, { error: 'an object' }), { error: 'an object' }) }, { error: 'an object' }).optional(),
+  commit: z
+    .object(
+      {
+        epoch: count,
+        files: z.record(z.string(), z.object({ bytes: count, sha256: z.string({ error: 'a string' }), tmp: z.string({ error: 'a string' }) }, { error: 'an object' }), {
+          error: 'an object',
+        }),
+      },
+      { error: 'an object' },
+    )
+    .optional(),
 });
 
 /** Reads and checks `manifest.json`. */
@@ -223,7 +271,8 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new Error(`${path}: corrupt JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (m === null || typeof m !== 'object' || m.format !== 'vaekit-run') throw new Error(`${path}: not a vaekit run manifest (format is ${show((m as Partial<Manifest> | null)?.format)})`);
+  if (m === null || typeof m !== 'object' || m.format !== 'vaekit-run')
+    throw new Error(`${path}: not a vaekit run manifest (format is ${show((m as Partial<Manifest> | null)?.format)})`);
   for (const k of ['architecture', 'inputShape', 'latentDim'] as const) if (m[k] === undefined) throw new Error(`${path}: missing '${k}'`);
   try {
     parseWith('', MANIFEST_SCHEMA, m, 'the manifest');
@@ -259,7 +308,8 @@ export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
     // Only what the commit record names is trusted; the specific checks above name the common damage first.
     const [name, why] = [...mismatched][0] ?? [];
     if (name) throw new Error(`${join(dir, name)}: ${why}`);
-    if (manifest.commit && ck.meta.epoch !== manifest.commit.epoch) throw new Error(`${ckPath}: holds epoch ${ck.meta.epoch}, the manifest's commit record epoch ${manifest.commit.epoch}`);
+    if (manifest.commit && ck.meta.epoch !== manifest.commit.epoch)
+      throw new Error(`${ckPath}: holds epoch ${ck.meta.epoch}, the manifest's commit record epoch ${manifest.commit.epoch}`);
   } catch (e) {
     void vae.dispose();
     throw e;
@@ -280,8 +330,7 @@ function checkOnnx(path: string, name: string, dims: number[], what: string): vo
   const input = model.graph?.input?.find((i) => i.name === name);
   if (!model.graph || !model.graph.node?.length || !input) throw new Error(`${path}: truncated or not a vaekit ${name === 'x' ? 'encoder' : 'decoder'} (no input '${name}')`);
   const got = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue));
-  if (got.join(',') !== dims.join(','))
-    throw new Error(`${path}: input '${name}' has shape [N,${got.join(',')}], the manifest says [N,${dims.join(',')}] (${what} disagrees)`);
+  if (got.join(',') !== dims.join(',')) throw new Error(`${path}: input '${name}' has shape [N,${got.join(',')}], the manifest says [N,${dims.join(',')}] (${what} disagrees)`);
 }
 
 /** A short description of the data a run was trained on, for the manifest. */
@@ -289,5 +338,12 @@ export function describeData(source: string, options: DataSourceOptions | undefi
   // How the tools read the same data back (image size, channels, labels file), not how much of it.
   const { size, channels, labels } = options ?? {};
   const opts = JSON.parse(JSON.stringify({ size, channels, labels })) as NonNullable<Manifest['dataset']>['options'];
-  return { name: train.name, source, ...(opts && Object.keys(opts).length ? { options: opts } : {}), train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) };
+  return {
+    name: train.name,
+    source,
+    ...(opts && Object.keys(opts).length ? { options: opts } : {}),
+    train: train.count,
+    validation: validation?.count ?? 0,
+    ...(test ? { test: test.count } : {}),
+  };
 }

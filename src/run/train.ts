@@ -90,7 +90,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.resume) {
     const opened = openRunFolder(o.out);
     repaired = opened.repaired;
-    if (!opened.manifest) throw new Error(`\`resume\`: ${o.out} holds no complete epoch to resume from (training stopped before its first epoch was committed); train it again without \`resume\``);
+    if (!opened.manifest)
+      throw new Error(`\`resume\`: ${o.out} holds no complete epoch to resume from (training stopped before its first epoch was committed); train it again without \`resume\``);
     resumed = loadRun(o.out, { threads: o.threads });
   } else {
     const held = heldRun(o.out);
@@ -110,7 +111,16 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     preset = resumed.manifest.preset;
     previousSeconds = prev.seconds;
     if (first >= (o.epochs ?? prev.epochs) && resumed.manifest.diagnostics)
-      return { vae: resumed.vae, manifest: resumed.manifest, history, stopped: false, alreadyFinished: true, test: resumed.manifest.metrics.test, diagnostics: resumed.manifest.diagnostics, repaired };
+      return {
+        vae: resumed.vae,
+        manifest: resumed.manifest,
+        history,
+        stopped: false,
+        alreadyFinished: true,
+        test: resumed.manifest.metrics.test,
+        diagnostics: resumed.manifest.diagnostics,
+        repaired,
+      };
   }
   const seed = o.seed ?? prev?.seed ?? 1;
   const defaults = preset && preset in PRESET_TRAINING ? PRESET_TRAINING[preset as PresetName] : { data: 'mnist' };
@@ -136,7 +146,22 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     throw e;
   }
   try {
-    const r = await trainInto(o, { vae, splits, source, dataOptions, seed, preset, history, first, previousSeconds, t0, defaults, prev, dataSha256: resumed?.manifest.dataset?.sha256, origin: resumed?.manifest.source });
+    const r = await trainInto(o, {
+      vae,
+      splits,
+      source,
+      dataOptions,
+      seed,
+      preset,
+      history,
+      first,
+      previousSeconds,
+      t0,
+      defaults,
+      prev,
+      dataSha256: resumed?.manifest.dataset?.sha256,
+      origin: resumed?.manifest.source,
+    });
     return repaired ? { ...r, repaired } : r;
   } catch (e) {
     await vae.dispose();
@@ -187,7 +212,12 @@ function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): voi
   const objective = (spec?: ObjectiveSpec) => (spec?.name === 'iwae' ? `iwae, ${spec.samples} samples` : 'elbo');
   const before = objective(m.architecture.objective as ObjectiveSpec | undefined);
   if (o.objective !== undefined && objective(o.objective) !== before) throw was('objective', before, objective(o.objective));
-  for (const [option, given, before] of [['seed', o.seed, prev.seed], ['batchSize', o.batchSize, prev.batchSize], ['klWarmup', o.klWarmup, prev.klWarmup], ['beta', o.beta, prev.beta]] as const)
+  for (const [option, given, before] of [
+    ['seed', o.seed, prev.seed],
+    ['batchSize', o.batchSize, prev.batchSize],
+    ['klWarmup', o.klWarmup, prev.klWarmup],
+    ['beta', o.beta, prev.beta],
+  ] as const)
     if (given !== undefined && given !== before) throw was(option, String(before), String(given));
   if (o.epochs !== undefined && o.epochs < epochsDone) throw new Error(`\`resume\`: ${o.out} already holds ${epochsDone} epochs; \`epochs\` ${o.epochs} cannot undo them`);
   // A run that has trained no epoch yet (one imported from Keras) has not fixed its data: its
@@ -203,9 +233,11 @@ function refuseChanges(o: TrainRunOptions, m: Manifest, epochsDone: number): voi
   if (d.labels !== undefined && d.labels !== ds?.options?.labels) throw was('dataOptions.labels', ds?.options?.labels ?? 'none', d.labels);
   if (d.size !== undefined && d.size.join('×') !== (ds?.options?.size?.join('×') ?? '')) throw was('dataOptions.size', ds?.options?.size?.join('×') ?? 'none', d.size.join('×'));
   if (d.channels !== undefined && d.channels !== ds?.options?.channels) throw was('dataOptions.channels', String(ds?.options?.channels ?? 'as stored'), String(d.channels));
-  if (o.validation !== undefined && validationKey(o.validation) !== validationKey(prev.validation)) throw was('validation', validationKey(prev.validation), validationKey(o.validation));
+  if (o.validation !== undefined && validationKey(o.validation) !== validationKey(prev.validation))
+    throw was('validation', validationKey(prev.validation), validationKey(o.validation));
   if (o.binarize !== undefined && o.binarize !== (prev.binarize ?? false)) throw new Error(`\`resume\`: ${o.out} was trained ${prev.binarize ? 'with' : 'without'} \`binarize\``);
-  if (o.trainOnTest !== undefined && o.trainOnTest !== (prev.trainOnTest ?? false)) throw new Error(`\`resume\`: ${o.out} was trained ${prev.trainOnTest ? 'with' : 'without'} \`trainOnTest\``);
+  if (o.trainOnTest !== undefined && o.trainOnTest !== (prev.trainOnTest ?? false))
+    throw new Error(`\`resume\`: ${o.out} was trained ${prev.trainOnTest ? 'with' : 'without'} \`trainOnTest\``);
 }
 
 function sameSource(a: string, b: string): boolean {
@@ -258,7 +290,10 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
     try {
       ({ train, validation } = splitValidation(train, valSize));
     } catch (e) {
-      const byDefault = o.validation === undefined && !prev && defaults.validation ? ` (${preset} holds out the last ${validationKey(defaults.validation)} by default; give a smaller \`validation\`, or 0 for none)` : '';
+      const byDefault =
+        o.validation === undefined && !prev && defaults.validation
+          ? ` (${preset} holds out the last ${validationKey(defaults.validation)} by default; give a smaller \`validation\`, or 0 for none)`
+          : '';
       throw new RangeError(`\`validation\`: ${(e as Error).message.replace(/^validation size: /, '')}${byDefault}`);
     }
   }
@@ -346,5 +381,3 @@ function concat(a: Dataset, b: Dataset): Dataset {
   }
   return { ...a, images, labels, count: a.count + b.count, name: `${a.name} + ${b.name}` };
 }
-
-

@@ -71,8 +71,7 @@ function priorDraws(L: number, n: number, opts: Omit<PriorOptions, 'labels'>, fn
   const rng = opts?.rng;
   if (typeof rng?.normal !== 'function') throw new TypeError(`${fn}: opts.rng: expected an Rng, got ${show(rng)}`);
   const distribution = opts.distribution ?? 'gaussian';
-  if (distribution !== 'gaussian' && distribution !== 'uniform')
-    throw new RangeError(`${fn}: distribution: expected 'gaussian' or 'uniform', got ${show(distribution)}`);
+  if (distribution !== 'gaussian' && distribution !== 'uniform') throw new RangeError(`${fn}: distribution: expected 'gaussian' or 'uniform', got ${show(distribution)}`);
   const temperature = opts.temperature ?? 1;
   checkPositive(`${fn}: temperature`, temperature);
   const range = opts.range ?? 2;
@@ -114,8 +113,7 @@ export async function reconstruct(model: LatentModel, ds: Dataset, indices: Arra
   const originals = new Float32Array(indices.length * per);
   for (let i = 0; i < indices.length; i++) {
     const idx = indices[i];
-    if (!Number.isInteger(idx) || idx < 0 || idx >= ds.count)
-      throw new RangeError(`reconstruct: indices[${i}]: expected an integer in [0, ${ds.count - 1}], got ${show(idx)}`);
+    if (!Number.isInteger(idx) || idx < 0 || idx >= ds.count) throw new RangeError(`reconstruct: indices[${i}]: expected an integer in [0, ${ds.count - 1}], got ${show(idx)}`);
     originals.set(ds.images.subarray(idx * per, (idx + 1) * per), i * per);
   }
   const labels = model.numClasses ? Int32Array.from(indices, (idx) => ds.labels![idx]) : undefined;
@@ -528,7 +526,13 @@ async function decodeInBatches(model: LatentModel, z: Float32Array, labels?: Int
 }
 
 /** Encodes images [0, n) of ds in batches, handing each batch's means to `visit`. */
-async function forEachBatch(model: LatentModel, ds: Dataset, n: number, batchSize: number | undefined, visit: (mean: Float32Array, start: number, count: number) => void): Promise<void> {
+async function forEachBatch(
+  model: LatentModel,
+  ds: Dataset,
+  n: number,
+  batchSize: number | undefined,
+  visit: (mean: Float32Array, start: number, count: number) => void,
+): Promise<void> {
   const size = batchSize ?? 500;
   checkCount('batchSize', size, 1);
   const per = pixels(model);

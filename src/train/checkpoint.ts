@@ -38,7 +38,10 @@ export function saveCheckpoint(path: string, vae: Checkpointable, meta: Checkpoi
 export function checkpointBytes(vae: Checkpointable, meta: CheckpointMeta): Buffer {
   const weights = vae.getWeights();
   const state = vae.getTrainingState();
-  const all: Array<NamedWeight & { kind: 'weight' | 'slot' }> = [...weights.map((w) => ({ ...w, kind: 'weight' as const })), ...state.slots.map((s) => ({ ...s, kind: 'slot' as const }))];
+  const all: Array<NamedWeight & { kind: 'weight' | 'slot' }> = [
+    ...weights.map((w) => ({ ...w, kind: 'weight' as const })),
+    ...state.slots.map((s) => ({ ...s, kind: 'slot' as const })),
+  ];
   const header: Header = {
     format: 'vaekit-checkpoint',
     version: 1,
@@ -86,7 +89,8 @@ export function readCheckpoint(path: string): Checkpoint {
   } catch {
     throw new Error(`${path}: corrupt checkpoint header`);
   }
-  const okShape = (t: Header['tensors'][number]) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every((d) => Number.isInteger(d) && d > 0) && (t.kind === 'weight' || t.kind === 'slot');
+  const okShape = (t: Header['tensors'][number]) =>
+    typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every((d) => Number.isInteger(d) && d > 0) && (t.kind === 'weight' || t.kind === 'slot');
   if (
     header?.format !== 'vaekit-checkpoint' ||
     !Array.isArray(header.tensors) ||

@@ -300,7 +300,10 @@ function limited(ds: Dataset, limit: number | undefined): Dataset {
   if (ds.count < 1) throw new RangeError(`dataset '${ds.name}': expected at least one image, got 0`);
   if (limit === undefined || limit >= ds.count) return ds;
   checkPositiveInt('limit', limit);
-  return subset(ds, Int32Array.from({ length: limit }, (_, i) => i));
+  return subset(
+    ds,
+    Int32Array.from({ length: limit }, (_, i) => i),
+  );
 }
 
 /** Whether labels must be passed; throws when a conditional model meets an unlabelled set. */

@@ -98,33 +98,33 @@ export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions 
   const nBatches = Math.ceil(train.count / batchSize);
   const history: EpochLog[] = [];
   try {
-  for (let epoch = first + 1; epoch <= epochs; epoch++) {
-    vae.beta = warmup > 0 ? targetBeta * Math.min(1, epoch / warmup) : targetBeta;
-    const t0 = performance.now();
-    const sum = { loss: 0, reconstruction: 0, kl: 0 };
-    let seen = 0;
-    let batch = 0;
-    const pixels = new Rng(seed * 7919 + epoch + 0x5eed);
-    for (const b of batches(train, batchSize, { rng: new Rng(seed * 7919 + epoch) })) {
-      if (opts.signal?.aborted) return { history, stopped: true };
-      const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
-      const x = b.x.subarray(0, b.count * per);
-      if (opts.binarize) for (let i = 0; i < x.length; i++) x[i] = pixels.uniform() < x[i] ? 1 : 0; // the batch buffer is a copy
-      const m = await vae.trainStep(x, undefined, labels);
-      if (!Number.isFinite(m.loss)) throw new Error(`fit: the loss became ${m.loss} at epoch ${epoch}, batch ${batch + 1}; try a smaller learning rate`);
-      sum.loss += m.loss * b.count;
-      sum.reconstruction += m.reconstruction * b.count;
-      sum.kl += m.kl * b.count;
-      seen += b.count;
-      batch++;
-      opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+    for (let epoch = first + 1; epoch <= epochs; epoch++) {
+      vae.beta = warmup > 0 ? targetBeta * Math.min(1, epoch / warmup) : targetBeta;
+      const t0 = performance.now();
+      const sum = { loss: 0, reconstruction: 0, kl: 0 };
+      let seen = 0;
+      let batch = 0;
+      const pixels = new Rng(seed * 7919 + epoch + 0x5eed);
+      for (const b of batches(train, batchSize, { rng: new Rng(seed * 7919 + epoch) })) {
+        if (opts.signal?.aborted) return { history, stopped: true };
+        const labels = vae.numClasses && b.labels ? b.labels.slice(0, b.count) : undefined;
+        const x = b.x.subarray(0, b.count * per);
+        if (opts.binarize) for (let i = 0; i < x.length; i++) x[i] = pixels.uniform() < x[i] ? 1 : 0; // the batch buffer is a copy
+        const m = await vae.trainStep(x, undefined, labels);
+        if (!Number.isFinite(m.loss)) throw new Error(`fit: the loss became ${m.loss} at epoch ${epoch}, batch ${batch + 1}; try a smaller learning rate`);
+        sum.loss += m.loss * b.count;
+        sum.reconstruction += m.reconstruction * b.count;
+        sum.kl += m.kl * b.count;
+        seen += b.count;
+        batch++;
+        opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
+      if (opts.validation) log.val = lossTerms(await evaluateDataset(vae, opts.validation));
+      history.push(log);
+      await opts.onEpoch?.(log);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
-    if (opts.validation) log.val = lossTerms(await evaluateDataset(vae, opts.validation));
-    history.push(log);
-    await opts.onEpoch?.(log);
-  }
     return { history, stopped: false };
   } finally {
     vae.beta = targetBeta; // a warm-up value must not outlive training (stopped or failed too)

@@ -122,4 +122,3 @@ function isDirectory(path: string): boolean {
     return false;
   }
 }
-

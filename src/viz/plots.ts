@@ -93,8 +93,10 @@ export interface SideBySideOptions {
  * a plain autoencoder's latent scatter next to a VAE's, to show the gaps the lecture talks about.
  */
 export function sideBySideSvg(panels: readonly string[], titles: readonly string[] = [], opts: SideBySideOptions = {}): string {
-  if (!Array.isArray(panels as unknown) || panels.length === 0) throw new RangeError(`sideBySideSvg: panels: expected a non-empty array of SVG strings, got ${Array.isArray(panels) ? 'an empty array' : typeof panels}`);
-  if (titles.length !== 0 && titles.length !== panels.length) throw new RangeError(`sideBySideSvg: titles: expected ${panels.length} titles (one per panel) or none, got ${titles.length}`);
+  if (!Array.isArray(panels as unknown) || panels.length === 0)
+    throw new RangeError(`sideBySideSvg: panels: expected a non-empty array of SVG strings, got ${Array.isArray(panels) ? 'an empty array' : typeof panels}`);
+  if (titles.length !== 0 && titles.length !== panels.length)
+    throw new RangeError(`sideBySideSvg: titles: expected ${panels.length} titles (one per panel) or none, got ${titles.length}`);
   const gap = opts.gap ?? 16;
   const head = titles.length ? 28 : 0;
   const sizes = panels.map((p, i) => {
@@ -140,9 +142,11 @@ export interface CurvesOptions {
 
 /** Line plot of one or more series against epoch 1, 2, … (e.g. train and validation loss) with a legend. */
 export function curvesSvg(series: readonly Series[], opts: CurvesOptions = {}): string {
-  if (!Array.isArray(series as unknown) || series.length === 0) throw new RangeError(`curvesSvg: series: expected a non-empty array of { name, values }, got ${Array.isArray(series) ? 'an empty array' : typeof series}`);
+  if (!Array.isArray(series as unknown) || series.length === 0)
+    throw new RangeError(`curvesSvg: series: expected a non-empty array of { name, values }, got ${Array.isArray(series) ? 'an empty array' : typeof series}`);
   series.forEach((s, i) => {
-    if (typeof s?.name !== 'string' || !Array.isArray(s.values)) throw new TypeError(`curvesSvg: series[${i}]: expected { name: string, values: number[] }, got ${JSON.stringify(s)?.slice(0, 60)}`);
+    if (typeof s?.name !== 'string' || !Array.isArray(s.values))
+      throw new TypeError(`curvesSvg: series[${i}]: expected { name: string, values: number[] }, got ${JSON.stringify(s)?.slice(0, 60)}`);
     if (s.x !== undefined && (!Array.isArray(s.x) || s.x.length !== s.values.length))
       throw new RangeError(`curvesSvg: series[${i}] '${s.name}' has ${s.values.length} values but ${Array.isArray(s.x) ? s.x.length : 'no array of'} x coordinates`);
   });
@@ -271,6 +275,8 @@ function checkSize(fn: string, width: number, height: number): void {
 }
 
 function svg(width: number, height: number, body: string[]): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">` +
-    `<rect width="100%" height="100%" fill="#fff"/>${body.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">` +
+    `<rect width="100%" height="100%" fill="#fff"/>${body.join('')}</svg>`
+  );
 }

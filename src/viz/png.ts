@@ -40,7 +40,9 @@ export function imageGrid(images: Float32Array, shape: readonly [number, number,
   const width = cols * w * scale + (cols + 1) * gap;
   const height = rows * h * scale + (rows + 1) * gap;
   if (width > MAX_GRID_SIDE || height > MAX_GRID_SIDE)
-    throw new RangeError(`imageGrid: a ${width.toLocaleString('en-US')} × ${height.toLocaleString('en-US')} px picture is larger than the limit of ${MAX_GRID_SIDE.toLocaleString('en-US')} px a side (fewer images or columns)`);
+    throw new RangeError(
+      `imageGrid: a ${width.toLocaleString('en-US')} × ${height.toLocaleString('en-US')} px picture is larger than the limit of ${MAX_GRID_SIDE.toLocaleString('en-US')} px a side (fewer images or columns)`,
+    );
   const png = new PNG({ width, height });
   png.data.fill(255);
   for (let k = 0; k < n; k++) {

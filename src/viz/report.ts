@@ -104,9 +104,7 @@ export function renderReport(data: ReportData): string {
   if (!summary.some(([k]) => /vaekit/i.test(k))) summary.push(['vaekit version', version]);
   {
     toc.push(['summary', 'Summary']);
-    body.push(
-      section('summary', 'Summary', `<dl class="summary">${summary.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`).join('')}</dl>`),
-    );
+    body.push(section('summary', 'Summary', `<dl class="summary">${summary.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`).join('')}</dl>`));
   }
 
   const metrics = data.metrics ?? [];
@@ -124,9 +122,7 @@ export function renderReport(data: ReportData): string {
   const drawn = charts.filter((c) => c.series.some((s) => s.values.length > 0));
   if (drawn.length > 0) {
     toc.push(['curves', 'Loss curves']);
-    const inner = drawn
-      .map((c, i) => figure(c.title ?? 'Loss curves', c.caption, curveSvg(c), i === 0 && drawn.length === 1 && !c.title))
-      .join('\n');
+    const inner = drawn.map((c, i) => figure(c.title ?? 'Loss curves', c.caption, curveSvg(c), i === 0 && drawn.length === 1 && !c.title)).join('\n');
     body.push(section('curves', 'Loss curves', inner));
   }
 
@@ -225,8 +221,13 @@ export function lossCurves(history: readonly HistoryEntry[]): CurveChart[] {
     ...(hasVal ? [{ name: `validation ${name}`, values: val(f), x, dashed: true }] : []),
   ];
   return [
-    { title: 'Total loss', caption: 'The training objective per epoch (mean over the epoch\'s batches; validation after the epoch).', series: pair('loss', (m) => m.loss) },
-    { title: 'Reconstruction and KL', caption: 'The objective\'s two terms per epoch.', yLabel: 'per image', series: [...pair('reconstruction', (m) => m.reconstruction), ...pair('KL', (m) => m.kl)] },
+    { title: 'Total loss', caption: "The training objective per epoch (mean over the epoch's batches; validation after the epoch).", series: pair('loss', (m) => m.loss) },
+    {
+      title: 'Reconstruction and KL',
+      caption: "The objective's two terms per epoch.",
+      yLabel: 'per image',
+      series: [...pair('reconstruction', (m) => m.reconstruction), ...pair('KL', (m) => m.kl)],
+    },
   ];
 }
 
@@ -256,7 +257,11 @@ function section(id: string, title: string, inner: string): string {
 }
 
 function figure(title: string, caption: string | undefined, inner: string, untitled: boolean): string {
-  const cap = caption ? `<figcaption>${untitled ? '' : `<strong>${esc(title)}.</strong> `}${esc(caption)}</figcaption>` : untitled ? '' : `<figcaption><strong>${esc(title)}.</strong></figcaption>`;
+  const cap = caption
+    ? `<figcaption>${untitled ? '' : `<strong>${esc(title)}.</strong> `}${esc(caption)}</figcaption>`
+    : untitled
+      ? ''
+      : `<figcaption><strong>${esc(title)}.</strong></figcaption>`;
   return `<figure>\n<div class="pic">${inner}</div>\n${cap}\n</figure>`;
 }
 

@@ -23,7 +23,8 @@ const run = join(dir, 'run');
 test('--help lists every command, and each command has its own help', () => {
   const r = vaekit('--help');
   assert.equal(r.code, 0);
-  for (const c of ['train', 'evaluate', 'sample', 'reconstruct', 'interpolate', 'morph', 'arithmetic', 'latent', 'manifold', 'report']) assert.match(r.out, new RegExp(`\\b${c}\\b`));
+  for (const c of ['train', 'evaluate', 'sample', 'reconstruct', 'interpolate', 'morph', 'arithmetic', 'latent', 'manifold', 'report'])
+    assert.match(r.out, new RegExp(`\\b${c}\\b`));
   const t = vaekit('train', '--help');
   assert.equal(t.code, 0);
   assert.match(t.out, /--preset <name>/);
@@ -81,14 +82,20 @@ test('train a small run, then use it with every command', () => {
 
 test('a user-defined architecture from JSON trains like a preset', () => {
   const cfg = join(dir, 'model.json');
-  writeFileSync(cfg, JSON.stringify({
-    inputShape: [28, 28, 1],
-    latentDim: 4,
-    encoder: [{ type: 'Flatten', name: 'flatten' }, { type: 'Dense', units: 64, activation: 'tanh', useBias: true, name: 'dense' }],
-    decoder: [{ type: 'Dense', units: 784, activation: 'sigmoid', useBias: true, name: 'dense' }],
-    loss: { reconstruction: 'bce' },
-    optimizer: { name: 'rmsprop', learningRate: 0.002 },
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      inputShape: [28, 28, 1],
+      latentDim: 4,
+      encoder: [
+        { type: 'Flatten', name: 'flatten' },
+        { type: 'Dense', units: 64, activation: 'tanh', useBias: true, name: 'dense' },
+      ],
+      decoder: [{ type: 'Dense', units: 784, activation: 'sigmoid', useBias: true, name: 'dense' }],
+      loss: { reconstruction: 'bce' },
+      optimizer: { name: 'rmsprop', learningRate: 0.002 },
+    }),
+  );
   const out = join(dir, 'custom');
   const r = vaekit('train', '--config', cfg, '--limit', '600', '--epochs', '1', '--out', out);
   assert.equal(r.code, 0, r.err);
@@ -117,7 +124,10 @@ test("a folder of the user's own RGB images: labels from sub-folders, the model'
     }
   }
   const out = join(dir, 'folder-run');
-  oneLineError(vaekit('train', '--preset', 'lecture-conv', '--data', data, '--epochs', '1', '--out', out), /lecture-conv: needs height and width divisible by 4 .* got 18×18; resize the images \(--size\)/);
+  oneLineError(
+    vaekit('train', '--preset', 'lecture-conv', '--data', data, '--epochs', '1', '--out', out),
+    /lecture-conv: needs height and width divisible by 4 .* got 18×18; resize the images \(--size\)/,
+  );
   const r = vaekit('train', '--preset', 'lecture-conv', '--data', data, '--size', '16', '--epochs', '2', '--batch-size', '16', '--validation', '0.2', '--out', out);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /val_loss/);

@@ -41,7 +41,13 @@ test('user errors are one line without a stack; bugs show their stack and ask to
       return e;
     }
   })();
-  for (const e of [new UserError('`data` x: no such file or folder'), argument, new RangeError('`validation`: 5000 of 2000 images'), new Error('runs/a/manifest.json: missing'), Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })]) {
+  for (const e of [
+    new UserError('`data` x: no such file or folder'),
+    argument,
+    new RangeError('`validation`: 5000 of 2000 images'),
+    new Error('runs/a/manifest.json: missing'),
+    Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }),
+  ]) {
     assert.equal(isInternalError(e), false, String(e));
     const r = out(e);
     assert.equal(r.code, 1);
@@ -59,7 +65,12 @@ test('user errors are one line without a stack; bugs show their stack and ask to
   } catch (e) {
     bug = e;
   }
-  for (const e of [bug, new ReferenceError('foo is not defined'), Object.assign(new TypeError('The "path" argument must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' }), new RangeError('Invalid array length')]) {
+  for (const e of [
+    bug,
+    new ReferenceError('foo is not defined'),
+    Object.assign(new TypeError('The "path" argument must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' }),
+    new RangeError('Invalid array length'),
+  ]) {
     assert.equal(isInternalError(e), true, String(e));
     const r = out(e);
     assert.equal(r.code, INTERNAL_ERROR_EXIT);

@@ -21,7 +21,8 @@ function specifiers(fileName: string, text: string): string[] {
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) found.push(node.moduleReference.expression.text);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression))
+      found.push(node.moduleReference.expression.text);
     else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
       const arg = node.arguments[0];
       found.push(arg && ts.isStringLiteralLike(arg) ? arg.text : '<computed>');
@@ -74,7 +75,18 @@ test('the check sees every kind of import, and refuses internals', () => {
     "import zod from 'zod';",
   ].join('\n');
   const specs = specifiers('x.ts', text);
-  assert.deepEqual(specs, ['../run/run.js', '../data/index.js', '../util/files.js', '../viz/report.js', '../models/vae.js', '../index.js', './util.js', 'node:fs', 'commander', 'zod']);
+  assert.deepEqual(specs, [
+    '../run/run.js',
+    '../data/index.js',
+    '../util/files.js',
+    '../viz/report.js',
+    '../models/vae.js',
+    '../index.js',
+    './util.js',
+    'node:fs',
+    'commander',
+    'zod',
+  ]);
   assert.deepEqual(
     specs.map((s) => refusal(s) !== null),
     [true, true, true, true, true, false, false, false, false, true],

@@ -20,7 +20,16 @@ const run = join(dir, 'run');
 before(() => {
   // A Bernoulli decoder, so that evaluate --ll applies; a 2-D latent space.
   const cfg = join(dir, 'model.json');
-  writeFileSync(cfg, JSON.stringify({ inputShape: [28, 28, 1], latentDim: 2, encoder: [{ type: 'Flatten' }, { type: 'Dense', units: 32, activation: 'relu' }], decoder: [{ type: 'Dense', units: 784, activation: 'sigmoid' }], loss: { reconstruction: 'bce' } }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      inputShape: [28, 28, 1],
+      latentDim: 2,
+      encoder: [{ type: 'Flatten' }, { type: 'Dense', units: 32, activation: 'relu' }],
+      decoder: [{ type: 'Dense', units: 784, activation: 'sigmoid' }],
+      loss: { reconstruction: 'bce' },
+    }),
+  );
   const t = vaekit('train', '--config', cfg, '--limit', '300', '--validation', '0', '--epochs', '1', '-o', run);
   assert.equal(t.code, 0, t.err);
 });

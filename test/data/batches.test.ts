@@ -42,12 +42,18 @@ describe('batches', () => {
     for (let e = 0; e < 3; e++) {
       const order = epochOrder(it);
       assert.equal(order.length, 103);
-      assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: 103 }, (_, i) => i));
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        Array.from({ length: 103 }, (_, i) => i),
+      );
       orders.push(order);
     }
     assert.notDeepEqual(orders[0], orders[1]);
     assert.notDeepEqual(orders[1], orders[2]);
-    assert.notDeepEqual(orders[0], Array.from({ length: 103 }, (_, i) => i)); // actually shuffled
+    assert.notDeepEqual(
+      orders[0],
+      Array.from({ length: 103 }, (_, i) => i),
+    ); // actually shuffled
   });
 
   it('same seed → same order, epoch after epoch; no rng → data order', () => {
@@ -60,7 +66,10 @@ describe('batches', () => {
       assert.deepEqual(oa, epochOrder(b));
       assert.notDeepEqual(oa, epochOrder(c));
     }
-    assert.deepEqual(epochOrder(batches(ds, 8)), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      epochOrder(batches(ds, 8)),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('reuses one buffer; the short last batch is a view of it; dropRemainder skips it', () => {
@@ -79,9 +88,15 @@ describe('batches', () => {
     assert.deepEqual(counts, [10, 10, 5, 10, 10, 5]);
     const dropped = batches(ds, 10, { dropRemainder: true, rng: new Rng(1) });
     assert.equal(dropped.batchesPerEpoch, 2);
-    assert.deepEqual([...dropped].map((b) => b.count), [10, 10]);
+    assert.deepEqual(
+      [...dropped].map((b) => b.count),
+      [10, 10],
+    );
     // A batch larger than the data set is the whole set.
-    assert.deepEqual([...batches(ds, 100)].map((b) => b.count), [25]);
+    assert.deepEqual(
+      [...batches(ds, 100)].map((b) => b.count),
+      [25],
+    );
     assert.throws(() => batches(ds, 0), /batchSize: expected a positive integer, got 0/);
   });
 
@@ -135,7 +150,10 @@ describe('subset and splitValidation', () => {
     assert.deepEqual(a.validation.images, b.validation.images);
     const ids = (d: Dataset): number[] => Array.from({ length: d.count }, (_, i) => Math.round(d.images[4 * i] * 1000));
     const all = [...ids(a.train), ...ids(a.validation)].sort((x, y) => x - y);
-    assert.deepEqual(all, Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.notDeepEqual(ids(a.validation), [90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
     assert.throws(() => splitValidation(ds, 100), /leaves none to train on/);
     assert.throws(() => splitValidation(ds, 0), /expected a fraction in \(0, 1\) or a count ≥ 1, got 0/);

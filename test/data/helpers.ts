@@ -22,12 +22,7 @@ export function idxBytes(magic: number, dims: number[], data: Uint8Array): Buffe
 }
 
 /** Bytes of a .npy file with the given header fields and payload. */
-export function npyBytes(
-  descr: string,
-  shape: number[],
-  payload: Uint8Array,
-  opts: { version?: 1 | 2; fortran?: boolean } = {},
-): Buffer {
+export function npyBytes(descr: string, shape: number[], payload: Uint8Array, opts: { version?: 1 | 2; fortran?: boolean } = {}): Buffer {
   const version = opts.version ?? 1;
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': ${opts.fortran ? 'True' : 'False'}, 'shape': ${shapeStr}, }`;

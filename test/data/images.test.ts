@@ -34,7 +34,10 @@ describe('image folder', () => {
       assert.deepEqual(Array.from(ds.labels ?? []), [0, 0, 1]);
       assert.equal(ds.images[0], Math.fround(51 / 255)); // ant/a.png first
       assert.equal(ds.images[6], 1); // ant/b.png
-      close(ds.images.subarray(12), [0, 10, 20, 30, 40, 50].map((v) => v / 255));
+      close(
+        ds.images.subarray(12),
+        [0, 10, 20, 30, 40, 50].map((v) => v / 255),
+      );
     } finally {
       cleanup();
     }
@@ -83,11 +86,18 @@ describe('image folder', () => {
       writePng(join(dir, 'small.png'), 2, 2, (y, x) => gray(40 * (2 * y + x)));
       const ds = loadImageFolder(dir, { size: [2, 2] });
       assert.deepEqual(ds.shape, [2, 2, 1]);
-      close(ds.images, [0, 40, 80, 120, 0, 40, 80, 120].map((v) => v / 255));
+      close(
+        ds.images,
+        [0, 40, 80, 120, 0, 40, 80, 120].map((v) => v / 255),
+      );
       const up = loadImageFolder(dir, { size: [4, 4] });
       assert.deepEqual(up.shape, [4, 4, 1]);
       // small.png grown by 2 with half-pixel bilinear: row 0 = 0, 10, 30, 40 (scaled to /255).
-      close(up.images.subarray(16, 20), [0, 10, 30, 40].map((v) => v / 255), 1e-6);
+      close(
+        up.images.subarray(16, 20),
+        [0, 10, 30, 40].map((v) => v / 255),
+        1e-6,
+      );
     } finally {
       cleanup();
     }
@@ -96,7 +106,12 @@ describe('image folder', () => {
   it('resizeImage: weights sum to one, a constant stays constant, non-integer factors', () => {
     const src = new Float32Array(5 * 7 * 3).fill(0.25);
     for (const method of ['area', 'bilinear'] as const) {
-      for (const size of [[3, 4], [2, 2], [11, 13], [5, 7]] as [number, number][]) {
+      for (const size of [
+        [3, 4],
+        [2, 2],
+        [11, 13],
+        [5, 7],
+      ] as [number, number][]) {
         const out = resizeImage(src, [5, 7, 3], size, method);
         assert.equal(out.length, size[0] * size[1] * 3);
         close(out, new Array(out.length).fill(0.25), 1e-6);
@@ -114,11 +129,14 @@ describe('image folder', () => {
       mkdirSync(mixed);
       writePng(join(mixed, 'a.png'), 28, 28, () => gray(0));
       writePng(join(mixed, 'b.png'), 32, 30, () => gray(0));
-      assert.throws(() => loadImageFolder(mixed), (e: Error) => {
-        assert.match(e.message, /images differ in size: .*a\.png is 28×28 but .*b\.png is 32×30 \(height×width\); pass `size`/);
-        assert.ok(!e.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadImageFolder(mixed),
+        (e: Error) => {
+          assert.match(e.message, /images differ in size: .*a\.png is 28×28 but .*b\.png is 32×30 \(height×width\); pass `size`/);
+          assert.ok(!e.message.includes('\n'));
+          return true;
+        },
+      );
 
       const empty = join(dir, 'empty');
       mkdirSync(empty);

@@ -58,7 +58,12 @@ function bshape(a: readonly number[], b: readonly number[]): number[] {
 /** Value of a broadcast operand at output index `idx`. */
 function at(v: Float32Array, d: readonly number[], idx: readonly number[]): number {
   const off = idx.length - d.length;
-  return v[ravel(d.map((n, k) => (n === 1 ? 0 : idx[k + off])), d)];
+  return v[
+    ravel(
+      d.map((n, k) => (n === 1 ? 0 : idx[k + off])),
+      d,
+    )
+  ];
 }
 function binary(f: (a: number, b: number) => number) {
   return (v: Vals, d: Dims) => {
@@ -102,8 +107,7 @@ function convTransposeRef(x: Float32Array, xd: number[], w: Float32Array, wd: nu
   const ow = s[1] * (wi - 1) + opad[1] + kw - p[1] - p[3];
   const od = [n, co, oh, ow];
   const out = new Array<number>(size(od)).fill(0);
-  for (let a = 0; a < n; a++)
-    for (let o = 0; o < co; o++) for (let i = 0; i < oh * ow; i++) out[ravel([a, o, 0, 0], od) + i] = b ? b[o] : 0;
+  for (let a = 0; a < n; a++) for (let o = 0; o < co; o++) for (let i = 0; i < oh * ow; i++) out[ravel([a, o, 0, 0], od) + i] = b ? b[o] : 0;
   for (let a = 0; a < n; a++)
     for (let c = 0; c < ci; c++)
       for (let y = 0; y < h; y++)
@@ -211,7 +215,17 @@ const rows: Row[] = [
   { name: 'sigmoid', inputs: [{ shape: [6] }], build: ([x]) => op.sigmoid(x), shape: [6], reference: unaryRef(sig) },
   { name: 'tanh', inputs: [{ shape: [6] }], build: ([x]) => op.tanh(x), shape: [6], reference: unaryRef(Math.tanh) },
   { name: 'leakyRelu', inputs: [{ shape: [8], gen: 'kinkless' }], build: ([x]) => op.leakyRelu(x, 0.2), shape: [8], reference: unaryRef((x) => (x > 0 ? x : 0.2 * x)) },
-  { name: 'greater (broadcast)', inputs: [{ shape: [2, 4], gen: 'kinkless' }, { shape: [4], gen: 'kinkless' }], build: ([a, b]) => op.greater(a, b), shape: [2, 4], reference: binary((a, b) => (a > b ? 1 : 0)), grad: false },
+  {
+    name: 'greater (broadcast)',
+    inputs: [
+      { shape: [2, 4], gen: 'kinkless' },
+      { shape: [4], gen: 'kinkless' },
+    ],
+    build: ([a, b]) => op.greater(a, b),
+    shape: [2, 4],
+    reference: binary((a, b) => (a > b ? 1 : 0)),
+    grad: false,
+  },
   {
     name: 'where (mask from greater, broadcast)',
     inputs: [{ shape: [2, 4], gen: 'kinkless' }, { shape: [2, 4] }, { shape: [4] }],
@@ -233,7 +247,13 @@ const rows: Row[] = [
     shape: [3, 'N', 2],
     reference: (v) => Array.from(v[0], (a) => 2 * a),
   },
-  { name: 'clip', inputs: [{ shape: [10], gen: 'kinkless' }], build: ([x]) => op.clip(x, -0.55, 0.55), shape: [10], reference: unaryRef((x) => Math.min(Math.max(x, -0.55), 0.55)) },
+  {
+    name: 'clip',
+    inputs: [{ shape: [10], gen: 'kinkless' }],
+    build: ([x]) => op.clip(x, -0.55, 0.55),
+    shape: [10],
+    reference: unaryRef((x) => Math.min(Math.max(x, -0.55), 0.55)),
+  },
   {
     name: 'matmul',
     inputs: [{ shape: ['N', 4] }, { shape: [4, 3] }],
@@ -251,7 +271,13 @@ const rows: Row[] = [
   },
   { name: 'transpose', inputs: [{ shape: [2, 3, 4] }], build: ([x]) => op.transpose(x, [2, 0, 1]), shape: [4, 2, 3], reference: (v, d) => transposeRef(v[0], d[0], [2, 0, 1]) },
   { name: 'reshape (batch kept)', inputs: [{ shape: ['N', 2, 3] }], build: ([x]) => op.reshape(x, ['N', 6]), shape: ['N', 6], reference: (v) => v[0] },
-  { name: 'expand', inputs: [{ shape: [2, 1, 3] }], build: ([x]) => op.expand(x, [2, 4, 3]), shape: [2, 4, 3], reference: (v, d) => binary((a) => a)([v[0], new Float32Array(24)], [d[0], [2, 4, 3]]) },
+  {
+    name: 'expand',
+    inputs: [{ shape: [2, 1, 3] }],
+    build: ([x]) => op.expand(x, [2, 4, 3]),
+    shape: [2, 4, 3],
+    reference: (v, d) => binary((a) => a)([v[0], new Float32Array(24)], [d[0], [2, 4, 3]]),
+  },
   {
     name: 'expand to the batch of another tensor',
     inputs: [{ shape: [1, 3] }, { shape: ['N', 3] }],
@@ -259,7 +285,13 @@ const rows: Row[] = [
     shape: ['N', 3],
     reference: (v) => Array.from({ length: BATCH }, () => [...v[0]]).flat(),
   },
-  { name: 'reduceSum (keepdims)', inputs: [{ shape: [2, 3, 4] }], build: ([x]) => op.reduceSum(x, [0, 2], true), shape: [1, 3, 1], reference: (v, d) => reduceRef(v[0], d[0], [0, 2], false) },
+  {
+    name: 'reduceSum (keepdims)',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: ([x]) => op.reduceSum(x, [0, 2], true),
+    shape: [1, 3, 1],
+    reference: (v, d) => reduceRef(v[0], d[0], [0, 2], false),
+  },
   { name: 'reduceSum', inputs: [{ shape: ['N', 5] }], build: ([x]) => op.reduceSum(x, [1]), shape: ['N'], reference: (v, d) => reduceRef(v[0], d[0], [1], false) },
   { name: 'reduceMean over the batch', inputs: [{ shape: ['N', 4] }], build: ([x]) => op.reduceMean(x, [0]), shape: [4], reference: (v, d) => reduceRef(v[0], d[0], [0], true) },
   { name: 'sizeOf (batch)', inputs: [{ shape: ['N', 4, 5] }], build: ([x]) => op.sizeOf(x, [0, 2]), shape: [], reference: () => [BATCH * 5], grad: false },
@@ -352,7 +384,13 @@ const rows: Row[] = [
     reference: (v, d) => poolRef(v[0], d[0], [3, 3], [2, 2]),
   },
   { name: 'flip', inputs: [{ shape: [2, 3] }], build: ([x]) => op.flip(x, [1]), shape: [2, 3], reference: (v) => [v[0][2], v[0][1], v[0][0], v[0][5], v[0][4], v[0][3]] },
-  { name: 'slice', inputs: [{ shape: [3, 5] }], build: ([x]) => op.slice(x, [1], [1], [4]), shape: [3, 3], reference: (v) => [0, 1, 2].flatMap((r) => [1, 2, 3].map((c) => v[0][r * 5 + c])) },
+  {
+    name: 'slice',
+    inputs: [{ shape: [3, 5] }],
+    build: ([x]) => op.slice(x, [1], [1], [4]),
+    shape: [3, 3],
+    reference: (v) => [0, 1, 2].flatMap((r) => [1, 2, 3].map((c) => v[0][r * 5 + c])),
+  },
   {
     name: 'pad',
     inputs: [{ shape: [2, 2] }],
@@ -380,8 +418,7 @@ function generate(rng: Rng, n: number, gen: Gen): Float32Array {
       // |x| in [0.1, 0.5] ∪ [0.6, 1.0]: at least 0.05 from 0 and from the clip bounds ±0.55.
       const m = 0.1 + 0.8 * Math.abs(u);
       out[i] = Math.sign(u || 1) * (m < 0.5 ? m : m + 0.1 > 0.6 ? Math.min(m + 0.1, 1) : 0.6);
-    }
-    else out[i] = u;
+    } else out[i] = u;
   }
   if (gen === 'distinct') {
     // A shuffled ramp: neighbours in a pooling window differ by ≥ 0.05 > h.

@@ -126,7 +126,10 @@ test('bad files: one line naming the problem, non-zero exit, nothing written', a
   refused('truncated', truncated, lecture.dec, /^vaekit: .*truncated\.keras: not a readable \.keras zip \(truncated or damaged/);
 
   const noWeights = join(dir, 'no-weights.keras');
-  writeFileSync(noWeights, editedKeras((f) => delete f['model.weights.h5']));
+  writeFileSync(
+    noWeights,
+    editedKeras((f) => delete f['model.weights.h5']),
+  );
   refused('no weights', noWeights, lecture.dec, /no-weights\.keras: a \.keras file must hold model\.weights\.h5 \(the weights\), this zip holds .*config\.json/);
 
   const notKeras = join(dir, 'data.h5');
@@ -139,7 +142,11 @@ test('bad files: one line naming the problem, non-zero exit, nothing written', a
     bn,
     editedKeras((f) => {
       const cfg = JSON.parse(strFromU8(f['config.json']));
-      const layers = cfg.config.layers as Array<{ name: string; class_name: string; inbound_nodes: Array<{ args: Array<{ config: { keras_history: [string, number, number] } }> }> }>;
+      const layers = cfg.config.layers as Array<{
+        name: string;
+        class_name: string;
+        inbound_nodes: Array<{ args: Array<{ config: { keras_history: [string, number, number] } }> }>;
+      }>;
       const flat = layers.findIndex((l) => l.class_name === 'Flatten');
       const norm = { ...structuredClone(layers[flat]), class_name: 'BatchNormalization', name: 'batch_normalization' };
       norm.inbound_nodes[0].args[0].config.keras_history = [layers[flat].name, 0, 0];
@@ -148,7 +155,12 @@ test('bad files: one line naming the problem, non-zero exit, nothing written', a
       f['config.json'] = strToU8(JSON.stringify(cfg));
     }),
   );
-  refused('batchnorm', bn, lecture.dec, /^vaekit: .*batchnorm\.keras: layer 'batch_normalization' \(BatchNormalization\) is not a layer vaekit has; vaekit supports InputLayer, Dense, Conv2D, /);
+  refused(
+    'batchnorm',
+    bn,
+    lecture.dec,
+    /^vaekit: .*batchnorm\.keras: layer 'batch_normalization' \(BatchNormalization\) is not a layer vaekit has; vaekit supports InputLayer, Dense, Conv2D, /,
+  );
 
   // A decoder that does not belong to the encoder.
   refused('mismatch', lecture.enc, join(FIXTURES, 'medium-dense/mnist_decoder.keras'), /mnist_decoder\.keras: takes z of shape \[2\], but the encoder gives 100 latent dimensions/);

@@ -24,15 +24,25 @@ for (const preset of ['lecture-conv', 'keras-conv2d', 'geron-dense', 'ae-2d'] as
     const cfg = JSON.parse(strFromU8(unzipSync(files.encoder)['config.json'])) as { class_name: string; config: { input_layers: unknown; output_layers: unknown } };
     assert.equal(cfg.class_name, 'Functional');
     if (vae.variational) {
-      assert.deepEqual(cfg.config.input_layers, [['x', 0, 0], ['eps', 0, 0]]);
-      assert.deepEqual(cfg.config.output_layers, [['z_mean', 0, 0], ['z_log_var', 0, 0], ['z', 0, 0]]);
+      assert.deepEqual(cfg.config.input_layers, [
+        ['x', 0, 0],
+        ['eps', 0, 0],
+      ]);
+      assert.deepEqual(cfg.config.output_layers, [
+        ['z_mean', 0, 0],
+        ['z_log_var', 0, 0],
+        ['z', 0, 0],
+      ]);
     } else assert.deepEqual(cfg.config.output_layers, ['z', 0, 0]);
 
     const back = await importKeras(files.encoder, files.decoder, { training: { loss: vae.config.loss, optimizer: vae.config.optimizer } });
     assert.equal(back.variational, vae.variational);
     assert.deepEqual(back.inputShape, vae.inputShape);
     const [w0, w1] = [vae.getWeights(), back.getWeights()];
-    assert.deepEqual(w1.map((w) => w.shape), w0.map((w) => w.shape));
+    assert.deepEqual(
+      w1.map((w) => w.shape),
+      w0.map((w) => w.shape),
+    );
     w0.forEach((w, i) => assert.deepEqual(w1[i].data, w.data, w.name));
     const eps = new Rng(2).normalArray(4 * vae.latentDim);
     const [a, b] = [await vae.encode(x, eps), await back.encode(x, eps)];

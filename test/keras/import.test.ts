@@ -92,6 +92,9 @@ test('importKeras: the library call gives a trainable VAE with the same interfac
   const before = vae.getWeights();
   const m = await vae.trainStep(test16.images);
   assert.ok(Number.isFinite(m.loss) && m.loss > 0);
-  assert.ok(vae.getWeights().some((w, i) => w.data.some((v, k) => v !== before[i].data[k])), 'a training step changes the weights');
+  assert.ok(
+    vae.getWeights().some((w, i) => w.data.some((v, k) => v !== before[i].data[k])),
+    'a training step changes the weights',
+  );
   await vae.dispose();
 });

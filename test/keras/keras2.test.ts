@@ -61,11 +61,18 @@ async function toKeras2(bytes: Uint8Array): Promise<Uint8Array> {
     root.create_attribute('keras_version', '2.9.0');
     root.create_attribute('backend', 'tensorflow');
     const mw = root.create_group('model_weights');
-    mw.create_attribute('layer_names', cfg.config.layers.map((l) => l.name));
+    mw.create_attribute(
+      'layer_names',
+      cfg.config.layers.map((l) => l.name),
+    );
     for (const l of cfg.config.layers) {
       const g = mw.create_group(l.name);
       const ws = weights.get(l.name)!;
-      if (ws.length) g.create_attribute('weight_names', ws.map((w) => w.name));
+      if (ws.length)
+        g.create_attribute(
+          'weight_names',
+          ws.map((w) => w.name),
+        );
       else g.create_attribute('weight_names', new Float32Array(0));
       const inner = ws.length ? g.create_group(l.name) : null; // tf.keras 2 nests <layer>/<layer>/kernel:0
       for (const w of ws) inner!.create_dataset({ name: w.name.split('/')[1], data: w.data, shape: w.shape, dtype: '<f' });

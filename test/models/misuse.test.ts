@@ -33,7 +33,10 @@ test('imageGrid checks its options and refuses pictures beyond its size limits',
   assert.throws(() => imageGrid(img, [4, 4, 1], { columns: 0 }), { name: 'RangeError', message: /imageGrid: columns expects an integer in \[1, 10000\], got 0/ });
   assert.throws(() => imageGrid(img, [4, 4, 1], { columns: 'x' as never }), { name: 'TypeError', message: /columns expects an integer/ });
   assert.throws(() => imageGrid(img, null as never), { name: 'TypeError', message: /imageGrid: shape expects \[height, width, channels\], got null/ });
-  assert.throws(() => imageGrid(new Float32Array(28 * 28 * 5000), [28, 28, 1], { columns: 5000 }), /imageGrid: a 290,002 × 60 px picture is larger than the limit of 16,384 px a side/);
+  assert.throws(
+    () => imageGrid(new Float32Array(28 * 28 * 5000), [28, 28, 1], { columns: 5000 }),
+    /imageGrid: a 290,002 × 60 px picture is larger than the limit of 16,384 px a side/,
+  );
   assert.throws(() => imageGrid(new Float32Array(20_001), [1, 1, 1]), /imageGrid: 20001 images, more than the limit of 10,000/);
   assert.equal(imageGrid(img, [4, 4, 1], { columns: 1 }).subarray(1, 4).toString(), 'PNG');
 });

@@ -13,7 +13,7 @@ const PRESET_NAMES = (Object.keys(PRESETS) as PresetName[]).filter((p) => p !== 
 const mnist = loadMnist('train', { limit: 2048 });
 const batch = (n: number) => mnist.images.slice(0, n * 784);
 
-test('lecture-conv has the lecture\'s latent size and parameter counts', () => {
+test("lecture-conv has the lecture's latent size and parameter counts", () => {
   const vae = VAE.fromPreset('lecture-conv', { seed: 1 });
   assert.equal(vae.latentDim, 100);
   const ws = vae.getWeights();

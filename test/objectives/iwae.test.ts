@@ -48,7 +48,7 @@ test('iwae on a conditional model: labels repeat per sample; gradients agree wit
   await vae.dispose();
 });
 
-test('the iwae loss is −log (1/k) Σ w_i, computed here from the model\'s encoder and decoder', async () => {
+test("the iwae loss is −log (1/k) Σ w_i, computed here from the model's encoder and decoder", async () => {
   const k = 5;
   const L = 3;
   const vae = perturbed(config(k));

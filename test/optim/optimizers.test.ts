@@ -95,4 +95,3 @@ for (const [name, k] of Object.entries(KERAS)) {
     await vae.dispose();
   });
 }
-

@@ -41,7 +41,10 @@ async function assertConsistent(dir: string, what: string): Promise<number> {
     assert.equal(m.commit?.epoch, run.epochsDone, `${what}: commit record and checkpoint disagree`);
     const log = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
     assert.equal(log.length, run.epochsDone, `${what}: log.jsonl has ${log.length} lines for ${run.epochsDone} epochs`);
-    assert.deepEqual(log.map((l) => JSON.parse(l).epoch), run.history.map((h) => h.epoch));
+    assert.deepEqual(
+      log.map((l) => JSON.parse(l).epoch),
+      run.history.map((h) => h.epoch),
+    );
     const z = Float32Array.of(0.5, -1, 1.5, 0.25);
     const dec = await ort.InferenceSession.create(join(dir, 'decoder.onnx'));
     const img = (await dec.run({ z: new ort.Tensor('float32', z, [2, 2]) })).image.data as Float32Array;

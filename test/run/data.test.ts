@@ -69,7 +69,10 @@ test('updateRunMetrics rewrites only the manifest: the other files stay byte for
   const sums = (c: Manifest['commit']) => Object.fromEntries(Object.entries(c!.files).map(([n, f]) => [n, [f.bytes, f.sha256]]));
   assert.equal(now.commit?.epoch, old.commit?.epoch);
   assert.deepEqual(sums(now.commit), sums(old.commit));
-  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.includes('.tmp')),
+    [],
+  );
   const loaded = loadRun(dir);
   assert.deepEqual(loaded.manifest.metrics.logLikelihood, ll);
   await loaded.vae.dispose();
@@ -93,12 +96,20 @@ updateRunMetrics(process.argv[1], { logLikelihood: { nats: 1, stderr: 0, k: 1, c
     const dir = join(root, `kill-${step}`);
     cpSync(run, dir, { recursive: true });
     const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { encoding: 'utf8', cwd: repo, env: { ...process.env, VAEKIT_TEST_CRASH_AT: String(step) } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], {
+      encoding: 'utf8',
+      cwd: repo,
+      env: { ...process.env, VAEKIT_TEST_CRASH_AT: String(step) },
+    });
     assert.equal(r.signal, 'SIGKILL', `step ${step}: ${r.stderr}`);
     assert.equal(readFileSync(join(dir, 'manifest.json'), 'utf8'), manifest, `step ${step}`);
     const loaded = loadRun(dir);
     assert.equal(loaded.manifest.metrics.logLikelihood, undefined);
     await loaded.vae.dispose();
-    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp')), [], `step ${step}: temporary files left after opening`);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.includes('.tmp')),
+      [],
+      `step ${step}: temporary files left after opening`,
+    );
   }
 });

@@ -50,8 +50,11 @@ test('training into a folder that holds a run needs overwrite, which clears its 
   cpSync(run, out, { recursive: true });
   writeFileSync(join(out, 'samples.png'), 'old picture');
   writeFileSync(join(out, 'morph-1-7.png'), 'old picture');
-  writeFileSync(join(out, 'notes.txt'), 'the user\'s own file');
-  await assert.rejects(trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, epochs: 1 }), /over holds another run \(medium-dense, 2 epochs\); give `overwrite` to replace it and its pictures, or `resume` to continue it/);
+  writeFileSync(join(out, 'notes.txt'), "the user's own file");
+  await assert.rejects(
+    trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, epochs: 1 }),
+    /over holds another run \(medium-dense, 2 epochs\); give `overwrite` to replace it and its pictures, or `resume` to continue it/,
+  );
   assert.equal(loadRun(out).manifest.preset, 'medium-dense');
   await assert.rejects(trainRun({ preset: 'ae-2d', out, resume: true, overwrite: true }), /`resume` and `overwrite`: give one or the other/);
   const r = await trainRun({ preset: 'ae-2d', out, data: 'mnist', dataOptions: { limit: 100 }, validation: null, epochs: 1, overwrite: true });
@@ -108,7 +111,10 @@ test('a labels file is refused for a source with its own labels; `validation` is
   const d = join(root, 'npy');
   mkdirSync(d);
   writeFileSync(join(d, 'y.npy'), npyBytes('|u1', [200], new Uint8Array(200)));
-  assert.throws(() => loadDataSource('mnist', { limit: 100, labels: join(d, 'y.npy') }), /`labels`: only a .npy data source takes a labels file; `data` mnist is a built-in data set with its own labels/);
+  assert.throws(
+    () => loadDataSource('mnist', { limit: 100, labels: join(d, 'y.npy') }),
+    /`labels`: only a .npy data source takes a labels file; `data` mnist is a built-in data set with its own labels/,
+  );
   assert.throws(() => loadDataSource('mnist', { limit: 100, size: [14, 14] }), /`size`: only a folder of images is resized or converted; `data` mnist is a built-in/);
   await assert.rejects(
     trainRun({ preset: 'geron-dense', out: join(root, 'geron'), data: 'mnist', dataOptions: { limit: 2000 }, epochs: 1 }),

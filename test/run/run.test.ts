@@ -58,7 +58,10 @@ test('the same seed gives the same run, and a resumed run equals an uninterrupte
   await trainRun({ ...common, out: join(root, 'parts'), epochs: 1 });
   const resumed = await trainRun({ ...common, out: join(root, 'parts'), epochs: 3, resume: true });
   assert.deepEqual(resumed.vae.getWeights(), whole.vae.getWeights());
-  assert.deepEqual(resumed.history.map((h) => h.loss), whole.history.map((h) => h.loss));
+  assert.deepEqual(
+    resumed.history.map((h) => h.loss),
+    whole.history.map((h) => h.loss),
+  );
   assert.equal(resumed.history.length, 3);
   await whole.vae.dispose();
   await resumed.vae.dispose();

@@ -117,7 +117,9 @@ function std(a: number[]): number {
 function correlation(a: number[], b: number[]): number {
   const ma = a.reduce((s, v) => s + v, 0) / a.length;
   const mb = b.reduce((s, v) => s + v, 0) / b.length;
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += (a[i] - ma) * (b[i] - mb);
     aa += (a[i] - ma) ** 2;
@@ -274,7 +276,8 @@ test('every other kind of model opens too: geron-dense (10-D, linear decoder), a
     for (let y = 0; y < 12; y++)
       for (let x = 0; x < 12; x++)
         for (let c = 0; c < 3; c++) {
-          const u = x / 11, v = y / 11;
+          const u = x / 11,
+            v = y / 11;
           images[((i * 12 + y) * 12 + x) * 3 + c] = (1 - u) * (1 - v) * corners[c] + u * (1 - v) * corners[3 + c] + (1 - u) * v * corners[6 + c] + u * v * corners[9 + c];
         }
   }

@@ -145,7 +145,10 @@ test('explorer.json is small, holds the map, sliders, class means and test image
   assert.equal(d.sliders.kind, 'axes');
   assert.equal(d.sliders.directions.length, 2);
   assert.equal(d.classMeans?.means.length, 10);
-  assert.equal(d.classMeans?.counts.reduce((a, b) => a + b, 0), 1000);
+  assert.equal(
+    d.classMeans?.counts.reduce((a, b) => a + b, 0),
+    1000,
+  );
   assert.equal(d.images.count, 100);
   assert.equal(Buffer.from(d.images.data, 'base64').length, 100 * 784);
   assert.deepEqual(new Set(d.images.labels), new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
@@ -156,7 +159,10 @@ test('explorer.json is small, holds the map, sliders, class means and test image
   const d2 = JSON.parse(readFileSync(path, 'utf8')) as ExplorerData;
   assert.equal(d2.dataFrom, 'run');
   assert.equal(d2.dataset, 'mnist/test');
-  assert.equal(d2.classMeans?.counts.reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    d2.classMeans?.counts.reduce((a, b) => a + b, 0),
+    10000,
+  );
   // Fresh: the next start leaves it alone.
   const t = statSync(path).mtimeMs;
   const third = await startExplorer(run, { port: 0 });

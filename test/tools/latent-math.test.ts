@@ -49,9 +49,15 @@ test('samplePrior: fitted draws are mean + std · (temperature · draw); a plain
   assert.deepEqual(drawPrior(2, 10, { rng: new Rng(1), fitted: { mean: [0, 0], std: [1, 1] } }), drawPrior(2, 10, { rng: new Rng(1) }));
   const uniform = drawPrior(2, 1000, { rng: new Rng(2), distribution: 'uniform', range: 1.5, fitted: { mean: [10, 0], std: [1, 2] } });
   for (let i = 0; i < uniform.length; i += 2) assert.ok(Math.abs(uniform[i] - 10) <= 1.5 && Math.abs(uniform[i + 1]) <= 3);
-  assert.throws(() => drawPrior(2, 3, { rng: new Rng(1), fitted: { mean: [0], std: [1, 1] } }), { name: 'RangeError', message: 'drawPrior: fitted: expected a mean and a std of 2 values each (latentDim), got 1 and 2' });
+  assert.throws(() => drawPrior(2, 3, { rng: new Rng(1), fitted: { mean: [0], std: [1, 1] } }), {
+    name: 'RangeError',
+    message: 'drawPrior: fitted: expected a mean and a std of 2 values each (latentDim), got 1 and 2',
+  });
   assert.throws(() => drawPrior(2, 3, { rng: new Rng(1), fitted: { mean: [0, 0], std: [1, -1] } }), /drawPrior: fitted.std\[1\]: expected a finite number ≥ 0, got -1/);
-  await assert.rejects(samplePrior(identityModel(), 3, { rng: new Rng(1), fitted: { mean: [0, NaN], std: [1, 1] } }), /samplePrior: fitted.mean\[1\]: expected a finite number, got NaN/);
+  await assert.rejects(
+    samplePrior(identityModel(), 3, { rng: new Rng(1), fitted: { mean: [0, NaN], std: [1, 1] } }),
+    /samplePrior: fitted.mean\[1\]: expected a finite number, got NaN/,
+  );
   assert.throws(() => drawPrior(0, 3, { rng: new Rng(1) }), /drawPrior: latentDim: expected an integer ≥ 1, got 0/);
 });
 
@@ -71,7 +77,10 @@ test('latentPath and pathPoint: the ends pinned, every step the lerp or slerp of
   assert.throws(() => latentPath(a, Float32Array.of(1), 3), /latentPath: a and b must have equal lengths, got 3 and 1/);
   assert.throws(() => pathPoint(a, b, 0.5, 'cubic' as 'linear'), /pathPoint: method: expected 'linear' or 'slerp', got 'cubic'/);
   assert.throws(() => pathPoint(a, b, NaN), /pathPoint: t: expected a finite number, got NaN/);
-  assert.deepEqual([0, 0.25, 0.49, 0.5, 1].map((t) => nearerEnd(3, 8, t)), [3, 3, 3, 8, 8]);
+  assert.deepEqual(
+    [0, 0.25, 0.49, 0.5, 1].map((t) => nearerEnd(3, 8, t)),
+    [3, 3, 3, 8, 8],
+  );
 });
 
 test('fromCoordinates and toCoordinates: slider values ↔ latent point, the residual kept exactly', () => {

@@ -58,10 +58,18 @@ test('samplePrior: Gaussian and uniform draws, temperature, reproducible from th
   assert.deepEqual(again.z, g.z);
   assert.deepEqual(again.images, g.images);
   const cold = await samplePrior(vae, 2000, { rng: new Rng(3), temperature: 0.5 });
-  assertClose(cold.z, g.z.map((v) => 0.5 * v), 1e-6, 'z');
+  assertClose(
+    cold.z,
+    g.z.map((v) => 0.5 * v),
+    1e-6,
+    'z',
+  );
 
   const u = await samplePrior(vae, 1000, { distribution: 'uniform', rng: new Rng(4) });
-  assert.ok(u.z.every((v) => v >= -2 && v < 2), 'default half-width 2');
+  assert.ok(
+    u.z.every((v) => v >= -2 && v < 2),
+    'default half-width 2',
+  );
   assert.ok(Math.max(...u.z) > 1.9 && Math.min(...u.z) < -1.9);
   const narrow = await samplePrior(vae, 500, { distribution: 'uniform', range: 0.5, temperature: 2, rng: new Rng(4) });
   assert.ok(narrow.z.every((v) => v >= -1 && v < 1));
@@ -118,7 +126,7 @@ test('interpolate: slerp path, endpoints exact, middle is the slerp of the means
   assertClose(row(strip, 3, PER), await vae.decode(slerp(ma, mb, 0.5)), 1e-5, 'middle');
 });
 
-test('slerp keeps norms between the endpoints\' norms and falls back to linear', () => {
+test("slerp keeps norms between the endpoints' norms and falls back to linear", () => {
   const rng = new Rng(6);
   for (let trial = 0; trial < 50; trial++) {
     const a = rng.normalArray(16);
@@ -144,7 +152,13 @@ test('slerp keeps norms between the endpoints\' norms and falls back to linear',
   assertClose(slerp(a, b, 1), b, 1e-6);
   for (const other of [a.map((v) => 2 * v), a.map((v) => -v), new Float32Array(3)])
     for (const t of [0.25, 0.5]) assertClose(slerp(a, other, t), lerp(a, other, t), 1e-6, 'fallback');
-  assert.ok(slerp(a, a.map((v) => -v), 0.5).every(Number.isFinite));
+  assert.ok(
+    slerp(
+      a,
+      a.map((v) => -v),
+      0.5,
+    ).every(Number.isFinite),
+  );
   // Documented: at obtuse angles with unequal norms the norm can dip below both ends'.
   assert.ok(norm(slerp([1, 0], [-1.732, 1], 0.1)) < 1);
 });
@@ -195,7 +209,12 @@ test('classMeans: equal to a direct per-class average of z_mean, encoded in batc
     sums[2 * c + 1] += all[2 * i + 1];
   });
   assert.deepEqual(cm.counts, counts);
-  assertClose(cm.means, sums.map((s, k) => s / counts[k >> 1]), 1e-5, 'means');
+  assertClose(
+    cm.means,
+    sums.map((s, k) => s / counts[k >> 1]),
+    1e-5,
+    'means',
+  );
   // Trained codes separate the digits: 0s and 1s have clearly different means.
   assert.ok(norm(attributeVector(cm, 0, 1)) > 0.5);
   await assert.rejects(classMeans(vae, { ...testSet, labels: null }), { name: 'TypeError', message: /classMeans: ds: expected a labelled data set/ });
@@ -222,7 +241,10 @@ test('classMeans never encodes more than batchSize images at once (recording mod
   const big = loadMnist('train', { limit: 1200 });
   const cm = await classMeans(recorder, big);
   assert.deepEqual(calls, [500, 500, 200]);
-  assert.equal(cm.counts.reduce((a, b) => a + b, 0), 1200);
+  assert.equal(
+    cm.counts.reduce((a, b) => a + b, 0),
+    1200,
+  );
   const lp = await latentPoints(recorder, big, { limit: 700, batchSize: 300 });
   assert.deepEqual(calls.slice(3), [300, 300, 100]);
   assert.equal(lp.method, 'pca');
@@ -259,7 +281,7 @@ test('attributeVector and addAttribute: latent arithmetic', async () => {
   await assert.rejects(addAttribute(vae, x, v, []), /scales: expected a non-empty array/);
 });
 
-test('latentPoints: the means themselves in 2-D, PCA for lecture-conv\'s 100 dimensions', async () => {
+test("latentPoints: the means themselves in 2-D, PCA for lecture-conv's 100 dimensions", async () => {
   const lp = await latentPoints(vae, testSet, { limit: 250 });
   assert.equal(lp.method, 'identity');
   assert.equal(lp.explainedVariance, undefined);
@@ -310,7 +332,10 @@ test('conditional model: generation takes a label; tools pass labels through', a
   assertClose(one.images, await cvae.decode(s.z, Int32Array.of(5, 5, 5, 5)), 1e-6, 'broadcast label');
   assert.notDeepEqual(one.images.subarray(0, PER), s.images.subarray(0, PER));
 
-  await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1) }), { name: 'TypeError', message: /samplePrior: labels: a conditional model needs an Int32Array of 1 or 4 labels, got none/ });
+  await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1) }), {
+    name: 'TypeError',
+    message: /samplePrior: labels: a conditional model needs an Int32Array of 1 or 4 labels, got none/,
+  });
   await assert.rejects(samplePrior(cvae, 4, { rng: new Rng(1), labels: Int32Array.of(1, 2) }), /expected 1 or 4 labels, got 2/);
   await assert.rejects(samplePrior(cvae, 2, { rng: new Rng(1), labels: Int32Array.of(10) }), /labels: expected labels in \[0, 9\], got 10 at index 0/);
 

@@ -97,7 +97,7 @@ test('k = 1 is the one-sample ELBO with the same noise; k = 64 gives a tighter b
   assert.ok(Math.abs(chunked.nats - many.nats) < 1e-4, `${chunked.nats} vs ${many.nats}`);
 });
 
-test('binarized data, limit, and the model\'s generator untouched', async () => {
+test("binarized data, limit, and the model's generator untouched", async () => {
   const ds = subsetOf(test_, 100);
   const b = binarize(ds, 'sample', new Rng(1));
   assert.ok(b.images.every((v) => v === 0 || v === 1));
@@ -121,7 +121,10 @@ test('binarized data, limit, and the model\'s generator untouched', async () => 
 
 test('refusals: SSE decoders, plain autoencoders, bad arguments, unlabelled data for conditional models', async () => {
   const sse = VAE.fromPreset('medium-dense', { seed: 1 });
-  await assert.rejects(logLikelihood(sse, test_, { k: 1, limit: 2 }), (e: Error) => e instanceof RangeError && /'bce'/.test(e.message) && /'sse'/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    logLikelihood(sse, test_, { k: 1, limit: 2 }),
+    (e: Error) => e instanceof RangeError && /'bce'/.test(e.message) && /'sse'/.test(e.message) && !e.message.includes('\n'),
+  );
   const ae = new VAE({ ...PRESETS['medium-dense'](), loss: { reconstruction: 'bce', klReduction: 'sum', scale: 1, beta: 1 }, variational: false }, { seed: 1 });
   await assert.rejects(logLikelihood(ae, test_, { k: 1, limit: 2 }), /plain autoencoder/);
   // A plain autoencoder's data-set loss still works (no noise is drawn).

@@ -12,7 +12,10 @@ test('fit reports per-epoch means, validation, and a linear KL warm-up', async (
   const seen: number[] = [];
   const r = await fit(vae, train, { epochs: 4, batchSize: 100, validation: val, klWarmup: 2, onBatch: (p) => seen.push(p.batch) });
   assert.equal(r.history.length, 4);
-  assert.deepEqual(r.history.map((h) => h.beta), [0.5, 1, 1, 1]);
+  assert.deepEqual(
+    r.history.map((h) => h.beta),
+    [0.5, 1, 1, 1],
+  );
   assert.equal(seen.length, 40);
   assert.ok(r.history[3].loss < r.history[0].loss);
   assert.ok(r.history.every((h) => h.val && Number.isFinite(h.val.loss)));

@@ -5,7 +5,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { checkLabelledData, checkLabels, describeInt, describeNumber, expectConditional, expectInt, expectNumber, expectOneOf, parseIntArg, parseListArg, parseNumberArg, parseWith, UserError, zInt, zNumber, zOneOf } from '../../src/util/check.js';
+import {
+  checkLabelledData,
+  checkLabels,
+  describeInt,
+  describeNumber,
+  expectConditional,
+  expectInt,
+  expectNumber,
+  expectOneOf,
+  parseIntArg,
+  parseListArg,
+  parseNumberArg,
+  parseWith,
+  UserError,
+  zInt,
+  zNumber,
+  zOneOf,
+} from '../../src/util/check.js';
 
 test('expectations read the same everywhere', () => {
   assert.equal(describeInt(1), 'an integer ≥ 1');
@@ -44,32 +61,56 @@ test('schemas name the field by its path in the same words', () => {
 test('labels of conditional models: one check, TypeError for the wrong kind, RangeError out of range', () => {
   // An unconditional model takes none.
   assert.equal(checkLabels('decode: labels', null, undefined, { n: 3 }), undefined);
-  assert.throws(() => checkLabels('decode: labels', 0, Int32Array.of(1), { n: 1 }), { name: 'TypeError', message: 'decode: labels: this model is not conditional; pass no labels' });
+  assert.throws(() => checkLabels('decode: labels', 0, Int32Array.of(1), { n: 1 }), {
+    name: 'TypeError',
+    message: 'decode: labels: this model is not conditional; pass no labels',
+  });
   // A conditional one needs an Int32Array of the right count, each a class of the model.
   const y = Int32Array.of(1, 2, 0);
   assert.equal(checkLabels('decode: labels', 3, y, { n: 3 }), y);
-  assert.throws(() => checkLabels('decode: labels', 3, undefined, { n: 3 }), { name: 'TypeError', message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got none' });
-  assert.throws(() => checkLabels('decode: labels', 3, [1, 2, 0], { n: 3 }), { name: 'TypeError', message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got [1,2,0]' });
+  assert.throws(() => checkLabels('decode: labels', 3, undefined, { n: 3 }), {
+    name: 'TypeError',
+    message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got none',
+  });
+  assert.throws(() => checkLabels('decode: labels', 3, [1, 2, 0], { n: 3 }), {
+    name: 'TypeError',
+    message: 'decode: labels: a conditional model needs an Int32Array of 3 labels, got [1,2,0]',
+  });
   assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1), { n: 3 }), { name: 'RangeError', message: 'decode: labels: expected 3 labels (one per image), got 1' });
-  assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1, 3, 0), { n: 3 }), { name: 'RangeError', message: 'decode: labels: expected labels in [0, 2], got 3 at index 1' });
+  assert.throws(() => checkLabels('decode: labels', 3, Int32Array.of(1, 3, 0), { n: 3 }), {
+    name: 'RangeError',
+    message: 'decode: labels: expected labels in [0, 2], got 3 at index 1',
+  });
   assert.throws(() => checkLabels('x', 3, Int32Array.of(-1), { n: 1 }), { name: 'RangeError', message: 'x: expected labels in [0, 2], got -1 at index 0' });
   // Broadcast: one label stands for all n.
   assert.deepEqual([...checkLabels('sample: labels', 10, Int32Array.of(4), { n: 3, broadcast: true })!], [4, 4, 4]);
   assert.throws(() => checkLabels('sample: labels', 10, undefined, { n: 3, broadcast: true }), { name: 'TypeError', message: /needs an Int32Array of 1 or 3 labels/ });
-  assert.throws(() => checkLabels('sample: labels', 10, Int32Array.of(1, 2), { n: 3, broadcast: true }), { name: 'RangeError', message: 'sample: labels: expected 1 or 3 labels, got 2' });
+  assert.throws(() => checkLabels('sample: labels', 10, Int32Array.of(1, 2), { n: 3, broadcast: true }), {
+    name: 'RangeError',
+    message: 'sample: labels: expected 1 or 3 labels, got 2',
+  });
   // Data sets.
   assert.equal(checkLabelledData('fit', null, { name: 'faces', labels: null }), false);
   assert.equal(checkLabelledData('fit', 10, { name: 'mnist/train', labels: Int32Array.of(1) }), true);
-  assert.throws(() => checkLabelledData('fit', 10, { name: 'faces', labels: null }), { name: 'TypeError', message: "fit: a conditional model needs labels, data set 'faces' has none" });
+  assert.throws(() => checkLabelledData('fit', 10, { name: 'faces', labels: null }), {
+    name: 'TypeError',
+    message: "fit: a conditional model needs labels, data set 'faces' has none",
+  });
   // What only a conditional model does.
   assert.equal(expectConditional('`label`', 10), 10);
   assert.throws(() => expectConditional('`label`', null), { name: 'TypeError', message: /^`label`: the model is not conditional/ });
 });
 
 test('list flags: each entry by its own check, the count with its limit and why', () => {
-  assert.deepEqual(parseListArg('--indices', '1, 3,7', (p) => parseIntArg('--indices', p, 0)), [1, 3, 7]);
+  assert.deepEqual(
+    parseListArg('--indices', '1, 3,7', (p) => parseIntArg('--indices', p, 0)),
+    [1, 3, 7],
+  );
   assert.throws(() => parseListArg('--indices', '1,x', (p) => parseIntArg('--indices', p, 0)), { name: 'TypeError', message: "--indices expects an integer ≥ 0, got 'x'" });
-  assert.throws(() => parseListArg('--scales', '1,2,3', Number, { max: 2, why: 'the limit of one picture' }), { name: 'RangeError', message: '--scales expects at most 2 entries (the limit of one picture), got 3' });
+  assert.throws(() => parseListArg('--scales', '1,2,3', Number, { max: 2, why: 'the limit of one picture' }), {
+    name: 'RangeError',
+    message: '--scales expects at most 2 entries (the limit of one picture), got 3',
+  });
   assert.throws(() => parseListArg('--range', '1', Number, { min: 2, max: 2, why: 'from,to' }), { name: 'RangeError', message: '--range expects 2 entries (from,to), got 1' });
 });
 

@@ -34,7 +34,8 @@ before(async () => {
 });
 
 /** Internal failures a user must never see. */
-const INTERNAL = /Cannot read propert|Cannot convert|is not a function|is not iterable|Invalid typed array length|Invalid array length|out of (memory|range)|Maximum call stack|undefined|NaN|\[object /;
+const INTERNAL =
+  /Cannot read propert|Cannot convert|is not a function|is not iterable|Invalid typed array length|Invalid array length|out of (memory|range)|Maximum call stack|undefined|NaN|\[object /;
 
 /** `f()` either succeeds or throws one clean line that contains `mention`. */
 function loadsOrFailsCleanly(f: () => unknown, mention: string): void {
@@ -72,7 +73,10 @@ function damaged(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
 
 /** Random bytes behind a valid magic, or anything at all. */
 function afterMagic(magic: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }).map((tail) => Uint8Array.from([...magic, ...tail])));
+  return fc.oneof(
+    fc.uint8Array({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((tail) => Uint8Array.from([...magic, ...tail])),
+  );
 }
 
 function fuzzBytes(valid: Uint8Array, magic: Uint8Array, check: (bytes: Uint8Array) => void, runs = RUNS): void {
@@ -80,7 +84,11 @@ function fuzzBytes(valid: Uint8Array, magic: Uint8Array, check: (bytes: Uint8Arr
 }
 
 test('IDX reader', () => {
-  const images = idxBytes(IDX_IMAGES_MAGIC, [3, 4, 5], Uint8Array.from({ length: 60 }, (_, i) => i));
+  const images = idxBytes(
+    IDX_IMAGES_MAGIC,
+    [3, 4, 5],
+    Uint8Array.from({ length: 60 }, (_, i) => i),
+  );
   const labels = idxBytes(IDX_LABELS_MAGIC, [3], Uint8Array.of(1, 2, 3));
   const path = join(dir, 'x-idx3-ubyte');
   fuzzBytes(images, images.subarray(0, 4), (b) => {
@@ -195,9 +203,14 @@ test('manifest reader (loading a run folder)', async () => {
     }),
     { numRuns: Math.ceil(RUNS / 3) },
   );
-  fuzzBytes(Buffer.from(JSON.stringify(valid)), Buffer.from('{"format":"vaekit-run"'), (b) => {
-    writeFileSync(path, b);
-    loadsOrFailsCleanly(() => disposals.push(loadRun(folder).vae.dispose()), folder);
-  }, 60);
+  fuzzBytes(
+    Buffer.from(JSON.stringify(valid)),
+    Buffer.from('{"format":"vaekit-run"'),
+    (b) => {
+      writeFileSync(path, b);
+      loadsOrFailsCleanly(() => disposals.push(loadRun(folder).vae.dispose()), folder);
+    },
+    60,
+  );
   await Promise.all(disposals);
 });

@@ -17,12 +17,7 @@ test('finds the known top direction, its variance and the projection', () => {
   const c = [5, -2, 1];
   const a = 4;
   const b = 1;
-  const pts = [
-    u.map((v, j) => c[j] + a * v),
-    u.map((v, j) => c[j] - a * v),
-    w.map((v, j) => c[j] + b * v),
-    w.map((v, j) => c[j] - b * v),
-  ];
+  const pts = [u.map((v, j) => c[j] + a * v), u.map((v, j) => c[j] - a * v), w.map((v, j) => c[j] + b * v), w.map((v, j) => c[j] - b * v)];
   const r = pca(pts.flat(), 3);
   Array.from(r.mean).forEach((m, j) => close(m, c[j]));
   const first = Array.from(r.components.subarray(0, 3));

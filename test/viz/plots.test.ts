@@ -92,7 +92,13 @@ test('sideBySideSvg: panels in one row under their titles', () => {
 test('curvesSvg: one line per series, markers per epoch, gaps at non-finite values, legend', () => {
   const train = [180, 160, 150, 146, 144];
   const val = [170, 158, NaN, 149, 148];
-  const svg = curvesSvg([{ name: 'train', values: train }, { name: 'validation <val>', values: val }], { title: 'loss', yLabel: 'total' });
+  const svg = curvesSvg(
+    [
+      { name: 'train', values: train },
+      { name: 'validation <val>', values: val },
+    ],
+    { title: 'loss', yLabel: 'total' },
+  );
   assertWellFormed(svg);
   const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]);
   assert.equal(paths.length, 2);

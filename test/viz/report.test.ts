@@ -11,7 +11,11 @@ import { imageGrid } from '../../src/index.js';
 import { curvesSvg, PALETTE } from '../../src/viz/plots.js';
 import { curveSvg, escapeHtml, formatNumber, lossCurves, renderReport, runMetrics, writeReport, type ReportData } from '../../src/viz/report.js';
 
-const png = imageGrid(new Float32Array(4 * 784).map((_, i) => (i % 7) / 6), [28, 28, 1], { columns: 4 });
+const png = imageGrid(
+  new Float32Array(4 * 784).map((_, i) => (i % 7) / 6),
+  [28, 28, 1],
+  { columns: 4 },
+);
 
 const full: ReportData = {
   title: 'lecture-conv on MNIST',
@@ -51,7 +55,10 @@ test('the page holds the sections given, in order, and omits the rest', () => {
   for (const id of ['summary', 'metrics', 'curves', 'fig-samples', 'fig-latent', 'fig-manifold']) assert.ok(html.includes(`<section id="${id}">`), id);
   for (const id of ['fig-reconstructions', 'fig-interpolations', 'fig-morphs', 'fig-other']) assert.ok(!html.includes(`id="${id}"`), id);
   const order = ['summary', 'metrics', 'curves', 'fig-samples', 'fig-latent', 'fig-manifold'].map((id) => html.indexOf(`<section id="${id}">`));
-  assert.deepEqual([...order].sort((a, b) => a - b), order);
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    order,
+  );
   // Summary, version and metrics as the reader sees them.
   assert.ok(html.includes('<dt>wall time</dt><dd>4 min 2 s</dd>'));
   assert.ok(html.includes('<dt>vaekit version</dt><dd>9.9.9</dd>'));
@@ -87,7 +94,13 @@ test('all text is escaped, titles included', () => {
     subtitle: evil,
     summary: { [evil]: evil },
     metrics: [{ name: evil, value: evil, note: evil }],
-    curves: { title: evil, series: [{ name: evil, values: [1, 2] }, { name: 'b & c', values: [2, 1] }] },
+    curves: {
+      title: evil,
+      series: [
+        { name: evil, values: [1, 2] },
+        { name: 'b & c', values: [2, 1] },
+      ],
+    },
     figures: [{ title: evil, caption: evil, png, alt: `"${evil}` }],
   });
   assert.ok(!html.includes('<script'), 'no raw <script');
@@ -153,10 +166,13 @@ test('lossCurves turns a training history into two charts', () => {
   const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 40 - epoch, reconstruction: 30 - epoch, kl: 10, val: { loss: 41 - epoch, reconstruction: 31 - epoch, kl: 10 } }));
   const charts = lossCurves(history);
   assert.equal(charts.length, 2);
-  assert.deepEqual(charts[0].series.map((s) => [s.name, s.values, !!s.dashed]), [
-    ['train loss', [39, 38, 37], false],
-    ['validation loss', [40, 39, 38], true],
-  ]);
+  assert.deepEqual(
+    charts[0].series.map((s) => [s.name, s.values, !!s.dashed]),
+    [
+      ['train loss', [39, 38, 37], false],
+      ['validation loss', [40, 39, 38], true],
+    ],
+  );
   assert.equal(charts[1].series.length, 4);
   assert.equal(lossCurves(history.map(({ val: _val, ...h }) => h))[0].series.length, 1);
   assert.deepEqual(lossCurves([]), []);

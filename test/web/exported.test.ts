@@ -72,12 +72,18 @@ test('OnnxLatentModel checks labels, shapes and info as the VAE does', async () 
     name: 'RangeError',
     message: /info: a variational, unconditional model's encoder takes \(x, eps\) and decoder \(z\); these take \(x, eps, y\) and \(z, y\)/,
   });
-  await assert.rejects(OnnxLatentModel.load(webRuntime(), ...bytes, { inputShape: [28, 28, 1], latentDim: 0, numClasses: 10, variational: true }), /info.latentDim: expected an integer ≥ 1, got 0/);
+  await assert.rejects(
+    OnnxLatentModel.load(webRuntime(), ...bytes, { inputShape: [28, 28, 1], latentDim: 0, numClasses: 10, variational: true }),
+    /info.latentDim: expected an integer ≥ 1, got 0/,
+  );
   await model.dispose();
   await vae.dispose();
 
   const plain = await exported('lecture-conv', nodeRuntime);
-  await assert.rejects(plain.model.decode(new Float32Array(plain.model.latentDim), Int32Array.of(0)), { name: 'TypeError', message: 'decode: labels: this model is not conditional; pass no labels' });
+  await assert.rejects(plain.model.decode(new Float32Array(plain.model.latentDim), Int32Array.of(0)), {
+    name: 'TypeError',
+    message: 'decode: labels: this model is not conditional; pass no labels',
+  });
   await plain.model.dispose();
   await plain.vae.dispose();
 });

@@ -75,7 +75,13 @@ test('everything the page bundles imports nothing Node-only', () => {
     }
   };
   visit(join(webSrc, 'main.ts'));
-  assert.ok([...seen].some((p) => p.endsWith(join('src', 'runtime', 'web.ts'))), 'the page bundles the web runtime');
-  assert.ok([...seen].some((p) => p.endsWith(join('src', 'tools', 'latent.ts'))), 'the page bundles the latent tools');
+  assert.ok(
+    [...seen].some((p) => p.endsWith(join('src', 'runtime', 'web.ts'))),
+    'the page bundles the web runtime',
+  );
+  assert.ok(
+    [...seen].some((p) => p.endsWith(join('src', 'tools', 'latent.ts'))),
+    'the page bundles the latent tools',
+  );
   assert.deepEqual(bad, []);
 });

@@ -27,7 +27,10 @@ export function setupMap(page: Page): () => Promise<void> {
     c.style.width = c.style.height = `${SIZE}px`;
   }
   // A square view around the points (equal scales on both axes), 6% margin.
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < nPoints; i++) {
     const x = map.points[2 * i];
     const y = map.points[2 * i + 1];
