@@ -78,27 +78,23 @@ export const MAX_PARAMETERS = 50_000_000;
 const activation = zOneOf(['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu']);
 const layerName = z.string({ error: 'a string' }).optional();
 const size = (max: number) => zInt(1, max);
+/** The fields the two convolution layers share (Keras' constructor arguments). */
+function convSchema(type: 'Conv2D' | 'Conv2DTranspose') {
+  return z.object({
+    type: z.literal(type),
+    filters: size(4096),
+    kernelSize: size(64),
+    strides: size(64).optional(),
+    padding: zOneOf(['same', 'valid']).optional(),
+    activation: activation.optional(),
+    name: layerName,
+  });
+}
 /** Each known layer type's fields; a type not listed is refused by `layerFromSpec` in its own words. */
 const LAYER_SCHEMAS: Record<string, z.ZodType> = {
   Dense: z.object({ type: z.literal('Dense'), units: size(65536), activation: activation.optional(), useBias: zBool().optional(), name: layerName }),
-  Conv2D: z.object({
-    type: z.literal('Conv2D'),
-    filters: size(4096),
-    kernelSize: size(64),
-    strides: size(64).optional(),
-    padding: zOneOf(['same', 'valid']).optional(),
-    activation: activation.optional(),
-    name: layerName,
-  }),
-  Conv2DTranspose: z.object({
-    type: z.literal('Conv2DTranspose'),
-    filters: size(4096),
-    kernelSize: size(64),
-    strides: size(64).optional(),
-    padding: zOneOf(['same', 'valid']).optional(),
-    activation: activation.optional(),
-    name: layerName,
-  }),
+  Conv2D: convSchema('Conv2D'),
+  Conv2DTranspose: convSchema('Conv2DTranspose'),
   MaxPooling2D: z.object({ type: z.literal('MaxPooling2D'), pool: size(64), strides: size(64).optional(), name: layerName }),
   UpSampling2D: z.object({ type: z.literal('UpSampling2D'), factor: size(64), name: layerName }),
   Flatten: z.object({ type: z.literal('Flatten'), name: layerName }),
