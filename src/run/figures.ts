@@ -4,6 +4,7 @@
  */
 import type { Dataset } from '../data/index.js';
 import type { LatentModel } from '../models/latent.js';
+import type { VAEConfig } from '../models/config.js';
 import { Rng } from '../rng.js';
 import {
   addAttribute,
@@ -263,7 +264,7 @@ export async function runReport(run: Run, ds: Dataset): Promise<ReportData> {
       'input shape': model.inputShape.join(' × '),
       'data set': m.dataset ? `${m.dataset.name} (${m.dataset.train} train, ${m.dataset.validation} validation${m.dataset.test ? `, ${m.dataset.test} test` : ''})` : '—',
       epochs: `${m.training.epochsDone} of ${m.training.epochs}, batch ${m.training.batchSize}, seed ${m.training.seed}`,
-      objective: `${model.config.loss.reconstruction === 'bce' ? 'Bernoulli cross-entropy' : 'sum of squared errors'}${model.variational ? ` + ${m.training.beta === 1 ? '' : `${m.training.beta} · `}KL${model.config.loss.klReduction === 'mean' ? ' (averaged over latent dims)' : ''}` : ' (plain autoencoder)'}${model.config.loss.scale !== 1 ? `, divided by ${model.config.loss.scale}` : ''}`,
+      objective: describeObjective(model.config, m.training.beta),
       optimizer: model.optimizer.name,
       'training time': `${Math.round(m.training.seconds)} s`,
     },
@@ -291,4 +292,13 @@ function concat(parts: Float32Array[]): Float32Array {
 
 function pct(v: number | undefined): string {
   return v === undefined ? '?' : `${(100 * v).toFixed(0)}%`;
+}
+
+/** The objective in words, as the report's summary shows it: its terms, β, reductions and scale. */
+function describeObjective(c: VAEConfig, beta: number): string {
+  const rec = c.loss.reconstruction === 'bce' ? 'Bernoulli cross-entropy' : 'sum of squared errors';
+  const kl = `${beta === 1 ? '' : `${beta} · `}KL${c.loss.klReduction === 'mean' ? ' (averaged over latent dims)' : ''}`;
+  const terms =
+    c.variational === false ? `${rec} (plain autoencoder)` : c.objective?.name === 'iwae' ? `IWAE bound, k = ${c.objective.samples} samples (${rec}, ${kl})` : `${rec} + ${kl}`;
+  return `${terms}${c.loss.scale !== 1 ? `, divided by ${c.loss.scale}` : ''}`;
 }

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Dense, Flatten, loadMnist, Rng, VAE, type VAEConfig } from '../../src/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dense, Flatten, loadMnist, loadRun, Rng, runReport, trainRun, VAE, type VAEConfig } from '../../src/index.js';
 import { checkGradients } from '../models/gradcheck.js';
 
 const mnist = loadMnist('train', { limit: 64 });
@@ -113,4 +116,20 @@ test('eps of an iwae step holds k × N × L values', async () => {
   const m = await vae.trainStep(x); // noise drawn by the model
   assert.ok(Number.isFinite(m.loss));
   await vae.dispose();
+});
+
+test('an IWAE run end to end: trainRun records the objective, resume keeps it, the report names it', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'vaekit-iwae-')), 'run');
+  const data = { train: loadMnist('train', { limit: 200 }), test: loadMnist('test', { limit: 100 }) };
+  const { objective: _, ...elboConfig } = config(1);
+  const r = await trainRun({ out, config: elboConfig, objective: { name: 'iwae', samples: 3 }, data, epochs: 1, batchSize: 50, validation: null });
+  assert.ok(Number.isFinite(r.test!.loss));
+  await r.vae.dispose();
+  const run = loadRun(out);
+  assert.deepEqual(run.vae.config.objective, { name: 'iwae', samples: 3 });
+  assert.equal(run.vae.noisePerImage, 3 * 3);
+  const report = await runReport(run, data.test);
+  assert.match(String(report.summary.objective), /^IWAE bound, k = 3 samples \(Bernoulli cross-entropy, KL\)$/);
+  await run.vae.dispose();
+  await assert.rejects(trainRun({ out, resume: true, epochs: 2, objective: { name: 'elbo' }, data }), /`objective` iwae, 3 samples, not elbo/);
 });
