@@ -129,7 +129,7 @@ test('an IWAE run end to end: trainRun records the objective, resume keeps it, t
   assert.deepEqual(run.vae.config.objective, { name: 'iwae', samples: 3 });
   assert.equal(run.vae.noisePerImage, 3 * 3);
   const report = await runReport(run, data.test);
-  assert.match(String(report.summary.objective), /^IWAE bound, k = 3 samples \(Bernoulli cross-entropy, KL\)$/);
+  assert.match(String(report.summary?.objective), /^IWAE bound, k = 3 samples \(Bernoulli cross-entropy, KL\)$/);
   await run.vae.dispose();
   await assert.rejects(trainRun({ out, resume: true, epochs: 2, objective: { name: 'elbo' }, data }), /`objective` iwae, 3 samples, not elbo/);
 });
