@@ -7,6 +7,10 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxImages, readIdxLabels } from './idx.js';
+import { idxDataset } from './idx-bytes.js';
+import { defaultLabelNames } from './util.js';
+
+export { defaultLabelNames };
 import { bytesToUnit, checkLimit } from './util.js';
 
 /**
@@ -108,39 +112,8 @@ export function loadIdxDirectory(dir: string, split: Split, opts: LoadOptions & 
 export function loadIdxFiles(imagesPath: string, labelsPath: string | null, opts: LoadOptions & { name?: string; labelNames?: string[] | null } = {}): Dataset {
   const limit = checkLimit(opts.limit);
   const img = readIdxImages(imagesPath, { limit });
-  let labels: Int32Array | null = null;
-  if (labelsPath !== null) {
-    const lab = readIdxLabels(labelsPath, { limit });
-    // Compare the files' own counts, not the limited ones: a mismatch means the pair is wrong
-    // even when the first `limit` items happen to line up.
-    if (lab.total !== img.total) {
-      throw new Error(`${labelsPath}: ${lab.total} labels but ${imagesPath} has ${img.total} images; the files do not belong together`);
-    }
-    labels = Int32Array.from(lab.data);
-  }
-  let labelNames = opts.labelNames ?? null;
-  if (labels !== null && labelNames === null) labelNames = defaultLabelNames(labels);
-  if (labels !== null && labelNames !== null) {
-    const max = labels.reduce((m, v) => Math.max(m, v), -1);
-    if (max >= labelNames.length) {
-      throw new Error(`${labelsPath}: label ${max} found, but only ${labelNames.length} class names are known`);
-    }
-  }
-  return {
-    images: bytesToUnit(img.data),
-    labels,
-    shape: [img.rows, img.cols, 1],
-    count: img.count,
-    labelNames,
-    name: opts.name ?? imagesPath,
-  };
-}
-
-/** Class names '0'..'max' for labels without names, so that `labelNames.length` is the class count. */
-export function defaultLabelNames(labels: Int32Array): string[] {
-  let max = -1;
-  for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
-  return Array.from({ length: max + 1 }, (_, i) => String(i));
+  const lab = labelsPath === null ? null : readIdxLabels(labelsPath, { limit });
+  return idxDataset(img, lab, { name: opts.name ?? imagesPath, labelNames: opts.labelNames ?? null, imagesName: imagesPath, labelsName: labelsPath ?? '' });
 }
 
 function loadIdxPair(dir: string, split: Split, o: { name: string; labelNames: string[] | null; limit: number | undefined; missingHint?: string }): Dataset {

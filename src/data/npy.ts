@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { Dataset } from './datasets.js';
-import { defaultLabelNames } from './datasets.js';
+import { defaultLabelNames } from './util.js';
 import { bytesToUnit, checkLimit, errorReason, fmtShape } from './util.js';
 
 /** Element types this reader understands (after the byte-order character). */

@@ -38,3 +38,10 @@ export function bytesToUnit(bytes: Uint8Array, out: Float32Array = new Float32Ar
 export function fmtShape(shape: ArrayLike<number>): string {
   return `[${Array.from(shape).join(', ')}]`;
 }
+
+/** Class names '0'..'max' for labels without names, so that `labelNames.length` is the class count. */
+export function defaultLabelNames(labels: Int32Array): string[] {
+  let max = -1;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
+  return Array.from({ length: max + 1 }, (_, i) => String(i));
+}

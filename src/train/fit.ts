@@ -3,7 +3,8 @@
  * three terms (and on validation data), an optional linear KL warm-up, callbacks for progress
  * and checkpoints, and a stop signal honoured between steps.
  */
-import { batches, type Dataset } from '../data/index.js';
+import { batches } from '../data/batches.js';
+import type { Dataset } from '../data/datasets.js';
 import type { StepMetrics } from '../objectives/objective.js';
 
 /** What {@link fit} trains: a model with a training step, its schedule and its β (a VAE has it all). */
@@ -41,8 +42,11 @@ export interface FitOptions {
   binarize?: boolean;
   /** Aborting stops training between two steps; the unfinished epoch is not reported. */
   signal?: AbortSignal;
-  /** After every step. */
-  onBatch?: (p: BatchProgress) => void;
+  /**
+   * After every step; awaited when it returns a promise, so a caller can pause training between
+   * two steps (the page's Pause button) without losing its place.
+   */
+  onBatch?: (p: BatchProgress) => void | Promise<void>;
   /** After every completed epoch (e.g. write a checkpoint); awaited. */
   onEpoch?: (log: EpochLog) => void | Promise<void>;
 }
@@ -117,7 +121,7 @@ export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions 
         sum.kl += m.kl * b.count;
         seen += b.count;
         batch++;
-        opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+        await opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
       }
       const seconds = (performance.now() - t0) / 1000;
       const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };

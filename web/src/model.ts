@@ -6,7 +6,7 @@
  */
 import { OnnxLatentModel } from '../../src/models/exported.js';
 import { webRuntime } from '../../src/runtime/web.js';
-import type { ExplorerData } from '../../src/serve/data.js';
+import type { ExplorerData } from '../../src/tools/explorer.js';
 
 /** What the page knows about the run (manifest.json, narrowed to what it uses). */
 export interface RunManifest {

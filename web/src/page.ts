@@ -2,7 +2,7 @@
  * What every panel of the explorer shares: element lookup, the error box, tracking of running
  * decodes (so tests and the busy flag can wait until the page is settled), and the loaded run.
  */
-import type { ExplorerData } from '../../src/serve/data.js';
+import type { ExplorerData } from '../../src/tools/explorer.js';
 import type { Rng } from '../../src/rng.js';
 import type { OnnxLatentModel } from '../../src/models/exported.js';
 import type { RunManifest } from './model.js';
