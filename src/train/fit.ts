@@ -46,7 +46,7 @@ export interface FitOptions {
    * After every step; awaited when it returns a promise, so a caller can pause training between
    * two steps (the page's Pause button) without losing its place.
    */
-  onBatch?: (p: BatchProgress) => void | Promise<void>;
+  onBatch?: (p: BatchProgress) => unknown;
   /** After every completed epoch (e.g. write a checkpoint); awaited. */
   onEpoch?: (log: EpochLog) => void | Promise<void>;
 }
@@ -121,7 +121,8 @@ export async function fit(vae: TrainableModel, train: Dataset, opts: FitOptions 
         sum.kl += m.kl * b.count;
         seen += b.count;
         batch++;
-        await opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+        const paused = opts.onBatch?.({ epoch, epochs, batch, batches: nBatches, seen, metrics: mean(sum, seen), seconds: (performance.now() - t0) / 1000 });
+        if (paused instanceof Promise) await paused;
       }
       const seconds = (performance.now() - t0) / 1000;
       const log: EpochLog = { epoch, epochs, ...mean(sum, seen), beta: vae.beta, seconds, imagesPerSecond: seen / seconds };
