@@ -130,3 +130,20 @@ export const PRESET_TRAINING: Record<PresetName, { data: string; validation?: Va
   cvae: { data: 'mnist' },
   'medium-dense': { data: 'mnist' },
 };
+
+/**
+ * The architecture a run trains, fitted to its data: a preset built for the images' shape (or a
+ * user's config as it is), as many classes as the data names (conditional models), and the β
+ * and objective the caller chose. One place for the rule `vaekit train` and the page both follow.
+ */
+export function configForData(
+  base: PresetName | VAEConfig,
+  data: { shape: ImageShape; labelNames: readonly string[] | null },
+  o: { beta?: number; objective?: VAEConfig['objective'] } = {},
+): VAEConfig {
+  const config: VAEConfig = typeof base === 'string' ? { ...PRESETS[base](data.shape) } : { ...base };
+  if (config.numClasses && data.labelNames) config.numClasses = data.labelNames.length;
+  if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
+  if (o.objective !== undefined) config.objective = o.objective;
+  return config;
+}

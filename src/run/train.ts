@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { splitValidation, type Dataset, type ValidationSize } from '../data/index.js';
 import { applicableOptions, loadDataSource, sourceOf, type DataSourceOptions, type DataSplits } from '../data/source.js';
-import { PRESET_TRAINING, PRESETS, type PresetName } from '../models/presets.js';
+import { configForData, PRESET_TRAINING, type PresetName } from '../models/presets.js';
 import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
 import { evaluateDataset } from '../train/evaluate.js';
@@ -135,10 +135,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     if (resumed) vae = resumed.vae;
     else {
       // The architecture follows the data: a preset is built for the images' shape and classes.
-      const config: VAEConfig = { ...(o.config ?? PRESETS[o.preset!](splits.train.shape)) };
-      if (config.numClasses && splits.train.labelNames) config.numClasses = splits.train.labelNames.length;
-      if (o.beta !== undefined) config.loss = { ...config.loss, beta: o.beta };
-      if (o.objective !== undefined) config.objective = o.objective;
+      const config = configForData(o.config ?? o.preset!, splits.train, { beta: o.beta, objective: o.objective });
       vae = new VAE(config, { seed, threads: o.threads });
     }
   } catch (e) {

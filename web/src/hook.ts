@@ -17,11 +17,38 @@ export interface Latency {
 
 /** What `window.__vaekit.ready` resolves to. */
 export interface ReadyInfo {
-  latentDim: number;
+  /** 'explorer': the page opened a run; 'studio': no run, only the Train panel until the first epoch. */
+  mode: 'explorer' | 'studio';
+  /** The run's latent size (null in the studio). */
+  latentDim: number | null;
   numClasses: number | null;
-  /** Steer sliders on the page. */
+  /** Steer sliders on the page (0 in the studio). */
   sliders: number;
   preset: string | null;
+}
+
+/** What `window.__vaekit.train` takes: the Train panel's form. */
+export interface TrainRequest {
+  /** A preset name, or 'continue' (the opened or last trained run). Default 'lecture-conv'. */
+  preset?: string;
+  /** A catalog data set ('mnist', 'fashion-mnist'). */
+  data?: string;
+  epochs?: number;
+  /** Training images (the first ones); all when absent. */
+  limit?: number;
+  batchSize?: number;
+  beta?: number;
+  seed?: number;
+}
+
+/** One epoch's figures, as `train` resolves them. */
+export interface EpochFigures {
+  epoch: number;
+  loss: number;
+  reconstruction: number;
+  kl: number;
+  seconds: number;
+  imagesPerSecond: number;
 }
 
 /** The test hook on `window.__vaekit`. */
@@ -34,6 +61,12 @@ export interface VaekitHook {
   decodeLatencyMs(n?: number, runs?: number): Promise<Latency>;
   /** Error messages shown on the page. */
   errors: string[];
+  /** The runtime the page chose, e.g. 'onnxruntime-web (wasm, 2 threads)' (set before `ready` resolves). */
+  backend: string;
+  /** Trains as the Train panel's button does, with its form set from `req`; resolves to every epoch's figures (resumed ones included). */
+  train(req: TrainRequest): Promise<EpochFigures[]>;
+  /** The run's files at the last complete epoch, by name (what Download zips). */
+  exportRun(): Promise<Record<string, Uint8Array>>;
 }
 
 declare global {

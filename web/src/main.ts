@@ -1,32 +1,82 @@
 /**
- * The latent-space explorer page: Generate, Steer, Map, Morph and Reconstruct over one run,
- * every image decoded here with onnxruntime-web. Plain DOM and canvas; one module per panel
+ * The explorer page: Train a model here (the studio, or continuing the opened run), then
+ * Generate, Steer, Map, Morph and Reconstruct over it, every image decoded and every training
+ * step run here with onnxruntime-web. Plain DOM and canvas; one module per panel
  * (panels/), the shared plumbing in page.ts, and every piece of latent maths from the library
  * (src/tools/latent.ts) through the run's model, a `LatentModel` like any other.
  *
- * Tests drive it through `window.__vaekit` (ready, idle, decodeLatencyMs) and the elements'
+ * Tests drive it through `window.__vaekit` (ready, idle, decodeLatencyMs, train, exportRun) and the elements'
  * data-testid attributes.
  */
+import type { LatentModel } from '../../src/models/latent.js';
 import { Rng } from '../../src/rng.js';
+import { RUN_FILES } from '../../src/run/files.js';
+import { chooseBackend, webRuntime, type WebBackend } from '../../src/runtime/web.js';
+import { buildExplorerData, type ExplorerData } from '../../src/tools/explorer.js';
 import { drawPrior } from '../../src/tools/latent.js';
 import { decodeImages } from './draw.js';
 import type { Latency, ReadyInfo, VaekitHook } from './hook.js';
-import { loadRun } from './model.js';
-import { $, errors, fit, idle, option, showError, track, type Page } from './page.js';
+import { loadRun, type RunManifest } from './model.js';
+import { $, errors, fit, idle, option, resetSections, showError, track, type Page } from './page.js';
 import { setupGenerate } from './panels/generate.js';
 import { setupMap } from './panels/map.js';
 import { setupMorph } from './panels/morph.js';
 import { setupReconstruct } from './panels/reconstruct.js';
 import { setupSteer } from './panels/steer.js';
+import { setupTrain } from './panels/train.js';
 import './style.css';
 
+const SECTIONS = ['generate', 'steer', 'map', 'morph', 'reconstruct'] as const;
+const params = new URLSearchParams(location.search);
+
 async function main(): Promise<ReadyInfo> {
-  const { model, manifest, data } = await loadRun('./');
+  // The backend: WebGPU where the browser offers it, else wasm on as many threads as isolation allows; ?backend=wasm|webgpu overrides.
+  const prefer = params.get('backend');
+  const choice = await chooseBackend(prefer === 'wasm' || prefer === 'webgpu' ? (prefer as WebBackend) : undefined);
+  const runtime = webRuntime({ wasmPaths: new URL('ort/', location.href).href, backend: choice.backend, threads: choice.threads });
+  hook.backend = runtime.name;
+  $('backend').textContent = choice.reason;
+
+  const run = await loadRun(runtime, './');
+  const train = setupTrain({
+    runtime,
+    run: run?.files ? { files: run.files, source: run.manifest.dataset?.source ?? null } : null,
+    // After every epoch: the explorer's data from the model as it is, and every panel redrawn.
+    async onEpoch(session, test) {
+      const manifest = JSON.parse(new TextDecoder().decode(session.files()![RUN_FILES.manifest])) as RunManifest;
+      const data = await buildExplorerData(session.vae, test, { variational: session.vae.variational, labelNames: manifest.labelNames, dataFrom: 'run', points: 1000 });
+      await showExplorer(session.vae, manifest, data);
+    },
+  });
+  hook.train = (req) =>
+    train.train(req).then((h) => h.map((e) => ({ epoch: e.epoch, loss: e.loss, reconstruction: e.reconstruction, kl: e.kl, seconds: e.seconds, imagesPerSecond: e.imagesPerSecond })));
+  hook.exportRun = () => Promise.resolve(train.exportRun());
+
+  if (!run) {
+    // The studio: nothing to explore until the first epoch.
+    document.title = 'vaekit studio';
+    $('run-info').textContent = 'studio: no run yet — train one below';
+    $('cards').hidden = true;
+    return { mode: 'studio', latentDim: null, numClasses: null, sliders: 0, preset: null };
+  }
+  const info = await showExplorer(run.model, run.manifest, run.data);
+  // Latency of the decoder in this page, shown in the footer.
+  const lat = await decodeLatency(run.model, 64, 5);
+  $('latency').textContent = `decoder: ${lat.perImageMs.toFixed(2)} ms per image (batches of 64)`;
+  hook.decodeLatencyMs = (n = 64, runs = 10) => track(decodeLatency(run.model, n, runs));
+  return info;
+}
+
+/** Sets up every explorer panel over a model (the opened run, or the model in training) and draws them. */
+async function showExplorer(model: LatentModel, manifest: RunManifest, data: ExplorerData): Promise<ReadyInfo> {
+  await idle();
+  resetSections(SECTIONS);
+  $('cards').hidden = false;
   const L = model.latentDim;
   const K = model.numClasses ?? 0;
   const names = data.labelNames ?? manifest.labelNames ?? [];
   // ?seed=N makes the page's draws repeatable (screenshots, tests).
-  const seedParam = Number(new URLSearchParams(location.search).get('seed'));
+  const seedParam = Number(params.get('seed'));
   const labelListeners: (() => void)[] = [];
   const page: Page = {
     model,
@@ -44,16 +94,18 @@ async function main(): Promise<ReadyInfo> {
 
   // Header: what the run is, and the label picker of conditional models.
   const kind = manifest.variational ? (K ? 'conditional VAE' : 'VAE') : 'autoencoder';
+  const epochs = manifest.training?.epochsDone;
   document.title = `vaekit explorer · ${manifest.preset ?? 'custom model'}`;
-  $('run-info').textContent = [manifest.preset ?? 'custom model', kind, `latent ${L}`, data.dataset, `${model.inputShape.join('×')}`].join(' · ');
+  $('run-info').textContent = [manifest.preset ?? 'custom model', kind, `latent ${L}`, data.dataset, `${model.inputShape.join('×')}`, ...(epochs ? [`epoch ${epochs}`] : [])].join(' · ');
+  const picker = $<HTMLSelectElement>('label-picker');
+  picker.replaceChildren();
+  $('label-box').hidden = !K;
   if (K) {
-    const picker = $<HTMLSelectElement>('label-picker');
     for (let k = 0; k < K; k++) picker.append(option(String(k), page.className(k)));
-    $('label-box').hidden = false;
-    picker.addEventListener('change', () => {
+    picker.onchange = () => {
       page.label = Number(picker.value);
       for (const f of labelListeners) f();
-    });
+    };
   }
 
   const testImages = decodeImages(data.images.data);
@@ -71,17 +123,11 @@ async function main(): Promise<ReadyInfo> {
   first.reconstruct();
   await idle();
   if (errors.length) throw new Error(errors[0]);
-
-  // Latency of the decoder in this page, shown in the footer.
-  const lat = await decodeLatency(page, 64, 5);
-  $('latency').textContent = `decoder: ${lat.perImageMs.toFixed(2)} ms per image (batches of 64)`;
-  hook.decodeLatencyMs = (n = 64, runs = 10) => track(decodeLatency(page, n, runs));
-  return { latentDim: L, numClasses: manifest.numClasses, sliders: data.sliders.directions.length, preset: manifest.preset };
+  return { mode: 'explorer', latentDim: L, numClasses: manifest.numClasses, sliders: data.sliders.directions.length, preset: manifest.preset };
 }
 
 /** Times decoder calls of n prior draws (after one warm-up call). */
-async function decodeLatency(page: Page, n: number, runs: number): Promise<Latency> {
-  const { model } = page;
+async function decodeLatency(model: LatentModel, n: number, runs: number): Promise<Latency> {
   const z = drawPrior(model.latentDim, n, { rng: new Rng(12345) });
   const K = model.numClasses;
   const labels = K ? Int32Array.from({ length: n }, (_, i) => i % K) : undefined;
@@ -106,6 +152,9 @@ const hook: VaekitHook = {
   idle,
   decodeLatencyMs: () => Promise.reject(new Error('the model is not loaded yet')),
   errors,
+  backend: '',
+  train: () => Promise.reject(new Error('the page is not ready yet')),
+  exportRun: () => Promise.reject(new Error('the page is not ready yet')),
 };
 window.__vaekit = hook;
 hook.ready = main();

@@ -4,7 +4,7 @@
  */
 import type { ExplorerData } from '../../src/tools/explorer.js';
 import type { Rng } from '../../src/rng.js';
-import type { OnnxLatentModel } from '../../src/models/exported.js';
+import type { LatentModel } from '../../src/models/latent.js';
 import type { RunManifest } from './model.js';
 
 /** The element with this id (the page's HTML must have it). */
@@ -93,9 +93,22 @@ export function fit(w: number, target: number): number {
   return Math.max(1, Math.floor(target / w));
 }
 
+// Each panel's markup as the page shipped it: redrawing for a new model (after an epoch of
+// training) starts from fresh elements, so no listener of the previous model survives.
+const pristine = new Map<string, string>();
+
+/** Puts the sections back as the page shipped them (the first call records them). */
+export function resetSections(ids: readonly string[]): void {
+  for (const id of ids) {
+    const el = $(id);
+    if (!pristine.has(id)) pristine.set(id, el.innerHTML);
+    else el.innerHTML = pristine.get(id)!;
+  }
+}
+
 /** The loaded run and the page-wide state every panel reads. */
 export interface Page {
-  model: OnnxLatentModel;
+  model: LatentModel;
   manifest: RunManifest;
   data: ExplorerData;
   /** The page's generator (?seed=N makes it repeatable). */

@@ -23,7 +23,7 @@ function classMeansOf(page: Page): ClassMeans | null {
 export function setupMorph(page: Page, testImages: Float32Array): () => void {
   const { model, data } = page;
   const L = model.latentDim;
-  const per = model.pixels;
+  const per = model.inputShape[0] * model.inputShape[1] * model.inputShape[2];
   const nImages = data.images.count;
   const imageLabel = (i: number) => data.images.labels?.[i] ?? 0;
   const mode = $<HTMLSelectElement>('morph-mode');

@@ -9,7 +9,7 @@ import { $, Live, type Page } from '../page.js';
 export function setupReconstruct(page: Page, testImages: Float32Array): () => void {
   const { model, data } = page;
   const [H, W] = model.inputShape;
-  const per = model.pixels;
+  const per = model.inputShape[0] * model.inputShape[1] * model.inputShape[2];
   const nImages = data.images.count;
   const gallery = $<HTMLCanvasElement>('recon-gallery');
   const live = new Live();
