@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
-
-/** vaekit's version, read from its package.json (found the same way from src/ and dist/). */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * vaekit's version. A constant rather than a read of package.json, so that the page can bundle
+ * it (no file system there); test/version.test.ts checks it equals package.json's version.
+ */
+export const VERSION: string = '0.1.0';

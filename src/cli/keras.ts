@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { exportKerasRun, importKerasRun } from '../index.js';
 import { serveUntilStopped } from './serve.js';
-import { int } from './util.js';
+import { int, runDir } from './util.js';
 
 /** Registers `import` and `export-keras` on the program. */
 export function kerasCommands(program: Command): void {
@@ -32,7 +32,7 @@ export function kerasCommands(program: Command): void {
     .description('write a run as encoder.keras and decoder.keras, which keras.models.load_model opens')
     .requiredOption('-o, --out <dir>', 'folder for the two .keras files')
     .action(async (run: string, f: { out: string }) => {
-      const p = await exportKerasRun(run, f.out);
+      const p = await exportKerasRun(runDir(run), f.out);
       console.log(`wrote ${p.encoder} (inputs [x, eps] → [z_mean, z_log_var, z]) and ${p.decoder} (z → image)`);
     });
 }

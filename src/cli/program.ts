@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from '../index.js';
 import { kerasCommands } from './keras.js';
 import { serveCommand } from './serve.js';
+import { siteCommand } from './site.js';
 import { toolCommands } from './tools.js';
 import { trainCommand } from './train.js';
 
@@ -19,5 +20,6 @@ export function makeProgram(): Command {
   toolCommands(program);
   serveCommand(program);
   kerasCommands(program);
+  siteCommand(program);
   return program;
 }

@@ -31,15 +31,16 @@ import {
   type InterpolationMethod,
   type Run,
 } from '../index.js';
-import { duration, int, intList, num, numList, oneOf } from './util.js';
+import { duration, int, intList, num, numList, oneOf, runDir } from './util.js';
 
 function save(path: string, data: string | Uint8Array, what: string): void {
   writeFileAtomic(path, data);
   console.log(`wrote ${path} (${what})`);
 }
 
-async function withRun(dir: string, f: (run: Run) => Promise<void>): Promise<void> {
-  const run = loadRun(dir);
+/** Opens the run argument (a folder, or a .zip unpacked beside it) and runs `f` on it. */
+async function withRun(arg: string, f: (run: Run) => Promise<void>): Promise<void> {
+  const run = loadRun(runDir(arg));
   if (run.repaired) console.warn(`vaekit: note: ${run.repaired}`);
   try {
     await f(run);
@@ -107,7 +108,7 @@ export function toolCommands(program: Command): void {
         f: { count: number; columns: number; distribution?: 'gaussian' | 'uniform'; range?: number; temperature?: number; label?: string; seed: number; out?: string },
       ) =>
         withRun(dir, async (run) => {
-          const out = f.out ?? join(dir, 'samples.png');
+          const out = f.out ?? join(run.dir, 'samples.png');
           if (f.label === 'all') return save(out, await samplesByLabelPng(run.vae, f.columns, f.seed), 'one row per class');
           const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
           save(
@@ -127,7 +128,7 @@ export function toolCommands(program: Command): void {
     .action(async (dir: string, f: { indices: number[]; data?: string; out?: string }) =>
       withRun(dir, async (run) => {
         const ds = runTestData(run, { data: f.data });
-        save(f.out ?? join(dir, 'reconstructions.png'), await reconstructionsPng(run.vae, ds, f.indices), `images ${f.indices.join(', ')}`);
+        save(f.out ?? join(run.dir, 'reconstructions.png'), await reconstructionsPng(run.vae, ds, f.indices), `images ${f.indices.join(', ')}`);
       }),
     );
 
@@ -148,10 +149,10 @@ export function toolCommands(program: Command): void {
           // Steps and range the user leaves out are axisPng's own defaults.
           const [from, to] = f.range ?? [undefined, undefined];
           const png = await axisPng(run.vae, f.axis, { from, to, steps: f.steps });
-          return save(f.out ?? join(dir, `axis-${f.axis}.png`), png, `axis ${f.axis} from ${from ?? D.axis.from} to ${to ?? D.axis.to}`);
+          return save(f.out ?? join(run.dir, `axis-${f.axis}.png`), png, `axis ${f.axis} from ${from ?? D.axis.from} to ${to ?? D.axis.to}`);
         }
         const ds = runTestData(run, { data: f.data });
-        save(f.out ?? join(dir, 'interpolation.png'), await interpolationPng(run.vae, ds, f.from, f.to, f.steps, [f.method]), `${f.method} from image ${f.from} to ${f.to}`);
+        save(f.out ?? join(run.dir, 'interpolation.png'), await interpolationPng(run.vae, ds, f.from, f.to, f.steps, [f.method]), `${f.method} from image ${f.from} to ${f.to}`);
       }),
     );
 
@@ -171,7 +172,7 @@ export function toolCommands(program: Command): void {
         const a = runClass(run, f.from, '--from', ds.labelNames);
         const b = runClass(run, f.to, '--to', ds.labelNames);
         const means = await classMeans(run.vae, ds);
-        save(f.out ?? join(dir, `morph-${a}-${b}.png`), await morphPng(run.vae, means, [[a, b]], f.steps, f.method), `class ${a} → ${b} through the class means`);
+        save(f.out ?? join(run.dir, `morph-${a}-${b}.png`), await morphPng(run.vae, means, [[a, b]], f.steps, f.method), `class ${a} → ${b} through the class means`);
       }),
     );
 
@@ -191,7 +192,7 @@ export function toolCommands(program: Command): void {
         const means = await classMeans(run.vae, ds);
         const a = runClass(run, f.plus, '--plus', ds.labelNames);
         const b = runClass(run, f.minus, '--minus', ds.labelNames);
-        save(f.out ?? join(dir, 'arithmetic.png'), await arithmeticPng(run.vae, ds, means, f.image, a, b, f.scales), `image ${f.image} + s · (mean ${a} − mean ${b})`);
+        save(f.out ?? join(run.dir, 'arithmetic.png'), await arithmeticPng(run.vae, ds, means, f.image, a, b, f.scales), `image ${f.image} + s · (mean ${a} − mean ${b})`);
       }),
     );
 
@@ -206,10 +207,10 @@ export function toolCommands(program: Command): void {
       withRun(dir, async (run) => {
         const ds = runTestData(run, { data: f.data });
         const name = (r: Run) => r.manifest.preset ?? r.dir;
-        if (!f.compare) return save(f.out ?? join(dir, 'latent.svg'), await latentSvg(run.vae, ds, name(run), f.limit), `${Math.min(f.limit, ds.count)} test means`);
+        if (!f.compare) return save(f.out ?? join(run.dir, 'latent.svg'), await latentSvg(run.vae, ds, name(run), f.limit), `${Math.min(f.limit, ds.count)} test means`);
         await withRun(f.compare, async (other) =>
           save(
-            f.out ?? join(dir, 'latent-compare.svg'),
+            f.out ?? join(run.dir, 'latent-compare.svg'),
             await compareLatentSvg({ model: other.vae, name: name(other) }, { model: run.vae, name: name(run) }, ds, f.limit),
             `${name(other)} beside ${name(run)}`,
           ),
@@ -228,7 +229,7 @@ export function toolCommands(program: Command): void {
       withRun(dir, async (run) => {
         if (run.vae.latentDim !== 2) throw new UserError(`manifold: needs a 2-D latent space, this run's has ${run.vae.latentDim} dimensions (try 'vaekit latent')`);
         const label = f.label === undefined ? undefined : runClass(run, f.label, '--label');
-        save(f.out ?? join(dir, 'manifold.png'), await manifoldPng(run.vae, f.size, f.range, label), `${f.size} × ${f.size} over ±${f.range}`);
+        save(f.out ?? join(run.dir, 'manifold.png'), await manifoldPng(run.vae, f.size, f.range, label), `${f.size} × ${f.size} over ±${f.range}`);
       }),
     );
 
@@ -239,7 +240,7 @@ export function toolCommands(program: Command): void {
     .option('-o, --out <file.html>', 'output (default RUN/report.html)')
     .action(async (dir: string, f: { data?: string; out?: string }) =>
       withRun(dir, async (run) => {
-        const out = f.out ?? join(dir, 'report.html');
+        const out = f.out ?? join(run.dir, 'report.html');
         await writeReport(out, await runReport(run, runTestData(run, { data: f.data })));
         console.log(`wrote ${out}`);
       }),

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { configFromJSON, OBJECTIVES, PRESETS, trainRun, UserError, type EpochLog, type ObjectiveSpec, type PresetName, type VAEConfig, type VAEConfigJSON } from '../index.js';
-import { duration, int, num, oneOf } from './util.js';
+import { duration, int, num, oneOf, runDir } from './util.js';
 
 /** Reads a user-defined architecture from JSON; one line naming the file when it is not one. */
 function readConfig(path: string): VAEConfig {
@@ -99,7 +99,8 @@ export function trainCommand(program: Command): void {
       if (f.config && f.preset) throw new UserError('--config and --preset: give one or the other');
       const config = f.config ? readConfig(f.config) : undefined;
       const preset = config ? undefined : (f.preset ?? (f.resume ? undefined : 'lecture-conv'));
-      const out = f.out ?? `runs/${preset ?? 'custom'}`;
+      // A zipped run resumes in the folder it unpacks into.
+      const out = f.resume && f.out ? runDir(f.out) : (f.out ?? `runs/${preset ?? 'custom'}`);
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);

@@ -3,7 +3,7 @@
  * through the public API) as Commander flag parsers, which fail with one clear line.
  */
 import { InvalidArgumentError } from 'commander';
-import { parseIntArg, parseListArg, parseNumberArg, parseOneOfArg } from '../index.js';
+import { parseIntArg, parseListArg, parseNumberArg, parseOneOfArg, resolveRunArgument } from '../index.js';
 
 /** Runs a check of the library as a Commander flag parser (Commander prints the one line). */
 function flag<T>(parse: (v: string) => T): (v: string) => T {
@@ -50,4 +50,14 @@ export function duration(seconds: number): string {
   const m = Math.floor(seconds / 60);
   if (m < 60) return `${m} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * A command's run argument as a run folder: `RUN.zip` is unpacked into `RUN/` beside it (or
+ * reused when `RUN/` already holds its files), with one line saying so; a folder is itself.
+ */
+export function runDir(arg: string): string {
+  const r = resolveRunArgument(arg);
+  if (r.note) console.log(r.note);
+  return r.dir;
 }

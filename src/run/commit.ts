@@ -17,20 +17,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fsyncDir, renameStep, staleTempFiles, tempName, writeDurable } from '../util/files.js';
+import { commitMismatch, type CommitRecord, type CommittedFile } from './files.js';
 
-/** One committed file: what the manifest's commit record says about it. */
-export interface CommittedFile {
-  bytes: number;
-  sha256: string;
-  /** The temporary name it was written under (for completing an interrupted commit). */
-  tmp: string;
-}
-
-/** The commit record a manifest carries: the epoch and every other file of the run folder. */
-export interface CommitRecord {
-  epoch: number;
-  files: Record<string, CommittedFile>;
-}
+// The record's types and the rule a file is checked by are shared with the page (files.ts).
+export type { CommitRecord, CommittedFile } from './files.js';
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -126,12 +116,7 @@ export function settleFolder(dir: string, record: CommitRecord | null): Settled 
       continue;
     }
     if (!have) continue; // a missing file is reported by the loader, which knows what it is for
-    mismatched.set(
-      name,
-      have.length !== want.bytes
-        ? `${have.length} bytes, the manifest's commit record says ${want.bytes} (damaged, or left from another epoch)`
-        : "its SHA-256 differs from the manifest's commit record (damaged, or left from another epoch)",
-    );
+    mismatched.set(name, commitMismatch(have, want, sha256)!);
   }
   if (rolledForward.length) fsyncDir(dir);
   const removed: string[] = [];
@@ -146,8 +131,8 @@ export function settleFolder(dir: string, record: CommitRecord | null): Settled 
   return { rolledForward, removed, mismatched };
 }
 
-function matches(bytes: Buffer, want: CommittedFile): boolean {
-  return bytes.length === want.bytes && sha256(bytes) === want.sha256;
+function matches(bytes: Uint8Array, want: CommittedFile): boolean {
+  return commitMismatch(bytes, want, sha256) === null;
 }
 
 /** True when `dir` holds files of a run (committed or not). */
