@@ -29,8 +29,11 @@ function offlineOnly(): Plugin {
       for (const f of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
         if (!f.isFile()) continue;
         const path = join(f.parentPath, f.name);
-        // XML namespace names (http://www.w3.org/2000/svg) are identifiers, never fetched.
-        const bad = [...readFileSync(path, 'utf8').matchAll(/\bhttps?:\/\/[^\s"'`)]+/g)].map((m) => m[0]).filter((u) => !/^http:\/\/www\.w3\.org\//.test(u));
+        // Identifiers, never fetched: XML namespace names (http://www.w3.org/2000/svg) and JSON
+        // Schema dialect names (zod's); zod also parses `http://[${address}]` to validate IPv6.
+        const bad = [...readFileSync(path, 'utf8').matchAll(/\bhttps?:\/\/[^\s"'`)]+/g)]
+          .map((m) => m[0])
+          .filter((u) => !/^http:\/\/www\.w3\.org\/|^https?:\/\/json-schema\.org\//.test(u) && !u.includes('${'));
         if (bad.length) throw new Error(`${path} references an external URL: ${bad[0]}`);
       }
     },

@@ -9,8 +9,9 @@
  * WebGPU build (and its larger wasm file). The module imports nothing Node-only: it also runs
  * in Node, where the tests check it against onnxruntime-node.
  *
- * ORT runs one inference at a time per session: every `run` of a compiled model waits for the
- * previous one through a queue, so callers may fire calls without awaiting each other.
+ * ORT's wasm module runs one inference at a time, whatever the session (two runs in flight at
+ * once corrupt each other's tensors in the page): every `run` and `release` waits for the
+ * previous one through one queue, so callers may fire calls without awaiting each other.
  */
 import type * as Ort from 'onnxruntime-web';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
@@ -115,13 +116,14 @@ export async function chooseBackend(prefer?: WebBackend): Promise<BackendChoice>
   return wasm(prefer === 'webgpu' ? ': WebGPU was asked for, but this browser offers no WebGPU adapter' : '');
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+function enqueue<T>(job: () => Promise<T>): Promise<T> {
+  const p = queue.then(job);
+  queue = p.catch(() => undefined);
+  return p;
+}
+
 function wrap(ort: OrtModule, session: Ort.InferenceSession): Compiled {
-  let queue: Promise<unknown> = Promise.resolve();
-  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
-    const p = queue.then(job);
-    queue = p.catch(() => undefined);
-    return p;
-  };
   const tensor = (f: Feed) => new ort.Tensor('float32', f.data, f.dims as number[]);
   return {
     inputNames: session.inputNames,

@@ -33,9 +33,11 @@ async function main(): Promise<ReadyInfo> {
   // The backend: WebGPU where the browser offers it, else wasm on as many threads as isolation allows; ?backend=wasm|webgpu overrides.
   const prefer = params.get('backend');
   const choice = await chooseBackend(prefer === 'wasm' || prefer === 'webgpu' ? (prefer as WebBackend) : undefined);
-  const runtime = webRuntime({ wasmPaths: new URL('ort/', location.href).href, backend: choice.backend, threads: choice.threads });
+  // ?threads=N caps the wasm threads (benchmarks compare 1 and 2).
+  const threads = Math.max(1, Math.min(choice.threads, Number(params.get('threads')) || choice.threads));
+  const runtime = webRuntime({ wasmPaths: new URL('ort/', location.href).href, backend: choice.backend, threads });
   hook.backend = runtime.name;
-  $('backend').textContent = choice.reason;
+  $('backend').textContent = runtime.name + (choice.reason.includes('(') || choice.reason.includes(':') ? ` — ${choice.reason}` : '');
 
   const run = await loadRun(runtime, './');
   const train = setupTrain({
@@ -69,7 +71,7 @@ async function main(): Promise<ReadyInfo> {
 
 /** Sets up every explorer panel over a model (the opened run, or the model in training) and draws them. */
 async function showExplorer(model: LatentModel, manifest: RunManifest, data: ExplorerData): Promise<ReadyInfo> {
-  await idle();
+  await idle(); // the previous model's renders
   resetSections(SECTIONS);
   $('cards').hidden = false;
   const L = model.latentDim;

@@ -181,7 +181,8 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
     }
   };
 
-  startButton.addEventListener('click', () => void track(start()).catch(showError));
+  // Training is not `track`ed: `idle()` means the panels are drawn, and they redraw during training.
+  startButton.addEventListener('click', () => void start().catch(showError));
   pauseButton.addEventListener('click', () => {
     if (!session) return;
     if (session.paused) session.resume();
@@ -210,7 +211,7 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
       if (req.batchSize !== undefined) batchBox.value = String(req.batchSize);
       if (req.beta !== undefined) betaBox.value = String(req.beta);
       if (req.seed !== undefined) seedBox.value = String(req.seed);
-      return track(start());
+      return start();
     },
     exportRun() {
       const files = session?.files();
