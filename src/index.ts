@@ -113,3 +113,7 @@ export {
 export type { LabelCount, ListBounds, NumberBounds } from './util/check.js';
 export { lossTerms } from './util/metrics.js';
 export type { LossTerms } from './util/metrics.js';
+
+// issue 11: --device in Node (onnxruntime-node's CPU or WebGPU execution provider)
+export { checkDevice, DEVICES, nodeRuntimeFor } from './runtime/node.js';
+export type { Device } from './runtime/node.js';

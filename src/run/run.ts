@@ -20,6 +20,7 @@ import type { Dataset, ValidationSize } from '../data/index.js';
 import type { DataSourceOptions } from '../data/source.js';
 import { configFromJSON, configToJSON, type VAEConfigJSON } from '../models/config.js';
 import { VAE, type StepMetrics } from '../models/vae.js';
+import type { Device } from '../runtime/node.js';
 import { checkpointBytes, readCheckpoint } from '../train/checkpoint.js';
 import type { LatentDiagnostics } from '../train/diagnostics.js';
 import type { EpochLog } from '../train/fit.js';
@@ -283,14 +284,14 @@ export function readManifest(dir: string): Manifest {
 }
 
 /** Loads a run folder, checking every file; throws one line naming the file and the problem. */
-export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
+export function loadRun(dir: string, opts: { threads?: number; device?: Device } = {}): Run {
   const { repaired, mismatched } = openRunFolder(dir);
   const manifest = readManifest(dir);
   checkOnnx(join(dir, RUN_FILES.encoder), 'x', [manifest.inputShape[0], manifest.inputShape[1], manifest.inputShape[2]], 'the input shape');
   checkOnnx(join(dir, RUN_FILES.decoder), 'z', [manifest.latentDim], 'the latent size');
   let vae: VAE;
   try {
-    vae = new VAE(configFromJSON(manifest.architecture), { threads: opts.threads });
+    vae = new VAE(configFromJSON(manifest.architecture), { threads: opts.threads, device: opts.device });
   } catch (e) {
     throw new Error(`${join(dir, RUN_FILES.manifest)}: bad architecture: ${(e as Error).message}`);
   }
