@@ -2,21 +2,24 @@
  * onnxruntime-node on a device: the CPU runtime runs models; WebGPU either runs a training step
  * that matches the CPU's within float tolerance, or refuses in one line naming what is missing
  * (on a machine without a GPU, the usual case here: no libvulkan1, no Vulkan driver, or no
- * adapter). The CLI's `--device` prints that line and exits 1, and Commander refuses a device
- * that is not one.
+ * adapter). Where Chromium's SwiftShader is installed (CI installs Chromium), WebGPU also runs on
+ * it, a Vulkan driver on the CPU, in a child process, and must match the CPU. The CLI's
+ * `--device` prints the refusal and exits 1; Commander refuses a device that is not one.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { checkDevice, DEVICES, nodeRuntime, nodeRuntimeFor, VAE } from '../../src/index.js';
 import { mul } from '../../src/graph/ops.js';
 import { input } from '../../src/graph/tensor.js';
 import { toOnnx } from '../../src/onnx/emit.js';
 import { vulkanProblem } from '../../src/runtime/vulkan.js';
-import { cli, oneLineError, vaekitIn } from '../cli/helpers.js';
+import { cli, oneLineError, root, vaekitIn } from '../cli/helpers.js';
+import { compareSteps, type StepComparison } from './webgpu-step.js';
 
 /**
  * The refusal's exact shape: "`device` webgpu: <what is missing> (<why or what to do>)", one
@@ -58,33 +61,41 @@ test('VAE: `device` picks the runtime; `device` and `runtime` together are refus
   await m.dispose();
 });
 
+/** Chromium's SwiftShader: a Vulkan driver on the CPU, with the Vulkan loader Chromium ships beside it. */
+const SWIFTSHADER = { icd: '/usr/lib/chromium/vk_swiftshader_icd.json', loaderDir: '/usr/lib/chromium' };
+
+/** One step on both devices agrees: the same loss, weights within float tolerance. */
+function assertSameStep(results: StepComparison[]) {
+  assert.equal(results.length, 2);
+  for (const r of results) {
+    assert.ok(Math.abs(r.loss.cpu - r.loss.webgpu) <= 1e-5 * Math.abs(r.loss.cpu), `${r.model}: loss cpu ${r.loss.cpu}, webgpu ${r.loss.webgpu}`);
+    assert.ok(r.worstWeightDiff <= 1e-5, `${r.model}: ${r.worstWeight} differs by ${r.worstWeightDiff} after one step`);
+  }
+}
+
 test('webgpu: one training step matches the CPU within float tolerance, or WebGPU refuses in one line', async () => {
   const here = await webgpuHere();
-  if (here !== true) {
-    assert.match(here, REFUSAL);
-    assert.ok(!here.includes('\n'), 'one line');
-    // The refusal comes again from every compile (it is checked once per process), here as a step's error.
-    const m = VAE.fromPreset('medium-dense', { device: 'webgpu' });
-    await assert.rejects(m.trainStep(new Float32Array(2 * 784)), (e: Error) => e.message === here);
-    await m.dispose();
-    return;
-  }
-  // The same seed, batch and noise on both devices. medium-dense only: on a CPU Vulkan driver
-  // (SwiftShader) a convolutional preset's step takes half a minute, most of it compiling shaders.
-  const models = [VAE.fromPreset('medium-dense', { seed: 7, device: 'cpu' }), VAE.fromPreset('medium-dense', { seed: 7, device: 'webgpu' })];
-  const n = 8;
-  const x = Float32Array.from({ length: n * 784 }, (_, i) => ((i * 7919) % 256) / 255);
-  const eps = Float32Array.from({ length: n * models[0].latentDim }, (_, i) => Math.sin(i));
-  const [a, b] = [await models[0].trainStep(x, eps), await models[1].trainStep(x, eps)];
-  assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.abs(a.loss), `loss: cpu ${a.loss}, webgpu ${b.loss}`);
-  const [wa, wb] = models.map((m) => m.getWeights());
-  for (let i = 0; i < wa.length; i++) {
-    let worst = 0;
-    for (let j = 0; j < wa[i].data.length; j++) worst = Math.max(worst, Math.abs(wa[i].data[j] - wb[i].data[j]));
-    assert.ok(worst <= 1e-5, `${wa[i].name}: weights differ by up to ${worst} after one step`);
-  }
-  await Promise.all(models.map((m) => m.dispose()));
+  if (here === true) return assertSameStep(await compareSteps());
+  assert.match(here, REFUSAL);
+  assert.ok(!here.includes('\n'), 'one line');
+  // The refusal comes again from every compile (it is checked once per process), here as a step's error.
+  const m = VAE.fromPreset('medium-dense', { device: 'webgpu' });
+  await assert.rejects(m.trainStep(new Float32Array(2 * 784)), (e: Error) => e.message === here);
+  await m.dispose();
 });
+
+test(
+  "webgpu on a CPU Vulkan driver (Chromium's SwiftShader): one training step matches the CPU",
+  { skip: !(existsSync(SWIFTSHADER.icd) && existsSync(`${SWIFTSHADER.loaderDir}/libvulkan.so.1`)) && 'no Chromium SwiftShader here' },
+  () => {
+    // A child process: the Vulkan loader reads its environment once, when ORT first loads it.
+    const env = { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER.icd, LD_LIBRARY_PATH: [process.env.LD_LIBRARY_PATH, SWIFTSHADER.loaderDir].filter(Boolean).join(':') };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./webgpu-step.ts', import.meta.url))], { encoding: 'utf8', env, cwd: root });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    assert.ok(line, `no result (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+    assertSameStep(JSON.parse(line.slice('RESULT '.length)) as StepComparison[]);
+  },
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-device-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
