@@ -15,8 +15,8 @@ import type * as Ort from 'onnxruntime-node';
 import { mul } from '../graph/ops.js';
 import { input } from '../graph/tensor.js';
 import { toOnnx } from '../onnx/emit.js';
-import onnxProto from 'onnx-proto';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
+import { cpuOnlyOnWebGpu } from './webgpu-nodes.js';
 
 export type { Compiled, CompileOptions, Feed, Runtime };
 
@@ -86,16 +86,6 @@ function ortSays(e: unknown): string {
   const text = (e instanceof Error ? e.message : String(e)).trim();
   const m = /\bwas false\.\s*([^]*)$/.exec(text) ?? /^\/\S+:\d+ \S+\s+([^]*)$/.exec(text);
   return (m ? m[1] : text).split('\n')[0].trim();
-}
-
-/**
- * Nodes the WebGPU execution provider accepts but then fails to run, by name, to be kept on the
- * CPU: MaxPool with its Indices output (ORT 1.30: "The Indices output is not supported yet"),
- * which a max-pooling layer's gradient reads.
- */
-function cpuOnlyOnWebGpu(bytes: Uint8Array): string[] {
-  const model = onnxProto.onnx.ModelProto.decode(bytes);
-  return (model.graph?.node ?? []).filter((n) => n.opType === 'MaxPool' && (n.output?.length ?? 0) > 1 && n.output![1] !== '').map((n) => n.name ?? '');
 }
 
 /** The WebGPU execution provider's options for a model (ORT refuses an empty list of CPU nodes). */

@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkDevice, DEVICES, nodeRuntime, nodeRuntimeFor, VAE } from '../../src/index.js';
+import { checkDevice, DEVICES, nodeRuntime, nodeRuntimeFor, VAE, type CompileOptions } from '../../src/index.js';
 import { mul } from '../../src/graph/ops.js';
 import { input } from '../../src/graph/tensor.js';
 import { toOnnx } from '../../src/onnx/emit.js';
 import { vulkanProblem } from '../../src/runtime/vulkan.js';
+import { cpuOnlyOnWebGpu } from '../../src/runtime/webgpu-nodes.js';
 import { cli, oneLineError, root, vaekitIn } from '../cli/helpers.js';
 import { compareSteps, type StepComparison } from './webgpu-step.js';
 
@@ -58,6 +59,19 @@ test('VAE: `device` picks the runtime; `device` and `runtime` together are refus
   const x = new Float32Array(4 * 784).fill(0.5);
   const r = await m.trainStep(x, new Float32Array(4 * m.latentDim));
   assert.ok(Number.isFinite(r.loss));
+  await m.dispose();
+});
+
+test("cpuOnlyOnWebGpu: the training step's MaxPools with indices (for the gradient), none in the exported encoder", async () => {
+  const graphs: Uint8Array[] = [];
+  const capture = { name: 'capture', compile: (bytes: Uint8Array, opts?: CompileOptions) => (graphs.push(bytes), nodeRuntime.compile(bytes, opts)) };
+  const m = VAE.fromPreset('lecture-conv', { runtime: capture });
+  await m.trainStep(new Float32Array(2 * 784), new Float32Array(2 * m.latentDim));
+  assert.equal(graphs.length, 1);
+  const names = cpuOnlyOnWebGpu(graphs[0]);
+  assert.equal(names.length, 2, `one per MaxPooling2D layer, got ${names.join(', ')}`);
+  assert.deepEqual(cpuOnlyOnWebGpu(m.exportEncoder()), []);
+  assert.deepEqual(cpuOnlyOnWebGpu(VAE.fromPreset('medium-dense').exportEncoder()), []);
   await m.dispose();
 });
 
