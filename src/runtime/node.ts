@@ -16,6 +16,7 @@ import { mul } from '../graph/ops.js';
 import { input } from '../graph/tensor.js';
 import { toOnnx } from '../onnx/emit.js';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
+import { vulkanProblem } from './vulkan.js';
 import { cpuOnlyOnWebGpu } from './webgpu-nodes.js';
 
 export type { Compiled, CompileOptions, Feed, Runtime };
@@ -64,7 +65,6 @@ async function checkWebGpu(): Promise<void> {
   const backend = ort.listSupportedBackends().find((b) => b.name === 'webgpu');
   if (!backend?.bundled) throw fail('this onnxruntime-node build has no WebGPU execution provider (onnxruntime-node bundles one on Linux x64, Windows and macOS)');
   // Before ORT tries: without Vulkan it says only "No supported adapters", naming nothing.
-  const { vulkanProblem } = await import('./vulkan.js'); // Node only, as ORT is
   const missing = vulkanProblem();
   if (missing) throw fail(missing);
   // A one-node model: creating its session is what fails when WebGPU finds no adapter.
