@@ -5,6 +5,8 @@
  *                    [--threads 2] [--python PATH] [--memory-steps 1000] [--epoch]
  *                    [--out bench/results/bench.json]
  *   npm run bench -- --setup          creates (or updates) the peers' venv, then exits
+ *   npm run bench -- --device webgpu [--presets …] [--rounds R] [--steps K] [--out …]
+ *                                     vaekit on onnxruntime-node's WebGPU beside vaekit on the CPU
  *
  * For every preset it times `VAE.trainStep` on one real MNIST batch of 128 images (from vaekit's
  * own loader) and, in the same run, each seed's model in three peers, driven over stdin:
@@ -48,6 +50,12 @@
  * `npm run bench -- --setup` runs bench/setup-peers.sh to create it, or make it a symlink to an
  * existing venv). A peer whose framework is missing is reported and skipped, never fatal.
  *
+ * With --device webgpu, no peers: for every preset, vaekit's step on that device beside the same
+ * model's step on the CPU (same seed, batch and eps), alternating in rounds as above; the first
+ * step's loss on both is reported as a check that they compute the same thing. WebGPU must start
+ * (`checkDevice`: on Linux libvulkan1 and a Vulkan driver for a GPU), or the run stops with its
+ * one-line reason. Results go to bench/results/bench-webgpu.json.
+ *
  * Everything, raw per-step samples included, goes to a JSON file (written to a temporary name
  * and renamed, so a killed run never leaves half a file).
  */
@@ -63,7 +71,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { VAE, Rng, loadMnist, type PresetName } from 'vaekit';
+import { VAE, Rng, checkDevice, loadMnist, DEVICES, type Device, type PresetName } from 'vaekit';
 
 const BATCH = 128;
 const WARMUP_STEPS = 3;
@@ -108,9 +116,11 @@ const { values: argv } = parseArgs({
     epoch: { type: 'boolean', default: false },
     setup: { type: 'boolean', default: false },
     out: { type: 'string' },
+    device: { type: 'string', default: 'cpu' },
   },
   strict: true,
 });
+const device = list(argv.device!, DEVICES, '--device')[0] ?? 'cpu';
 const presets = list(argv.presets!, ALL_PRESETS, '--presets');
 const peerNames = argv.peers === 'none' ? [] : list(argv.peers!, ALL_PEERS, '--peers');
 const rounds = positiveInt('--rounds', argv.rounds!);
@@ -118,7 +128,7 @@ const stepsPerRound = positiveInt('--steps', argv.steps!);
 const threads = positiveInt('--threads', argv.threads!);
 const memorySteps = positiveInt('--memory-steps', argv['memory-steps']!);
 // A given --out or --python is taken relative to where the user stands; the defaults live in the repository.
-const outPath = argv.out ? resolve(argv.out) : resolve(REPO, 'bench/results/bench.json');
+const outPath = argv.out ? resolve(argv.out) : resolve(REPO, device === 'cpu' ? 'bench/results/bench.json' : `bench/results/bench-${device}.json`);
 const python = argv.python ? resolve(argv.python) : process.env.VAEKIT_BENCH_PYTHON || join(DEFAULT_VENV, 'bin/python');
 if (rounds * stepsPerRound < 10) console.warn(`note: ${rounds}×${stepsPerRound} = ${rounds * stepsPerRound} samples per side; the issue asks for at least 10`);
 
@@ -597,6 +607,10 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}, load average ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
+  if (device !== 'cpu') {
+    await deviceBench(device, machine);
+    return;
+  }
   if (peerNames.length) {
     console.log(`peers: ${peerNames.join(', ')} in ${python}, each limited to ${threads} threads`);
     if (!existsSync(python)) console.log(`  no Python at ${python}: run \`npm run bench -- --setup\`, or pass --python / set VAEKIT_BENCH_PYTHON`);
@@ -732,6 +746,68 @@ async function main(): Promise<void> {
   const tmpOut = `${outPath}.${process.pid}.tmp`;
   writeFileSync(tmpOut, JSON.stringify(report, null, 2) + '\n');
   renameSync(tmpOut, outPath);
+  console.log(`\nwrote ${outPath}`);
+}
+
+// ---- --device: vaekit on a device beside vaekit on the CPU -------------------------------------------
+
+interface DeviceResult {
+  preset: BenchPreset;
+  /** The first step's loss on the CPU and on the device: same weights, batch and eps, so they agree to float tolerance. */
+  firstLoss: { cpu: number; device: number };
+  cpu: { ms: number[]; medianMs: number };
+  device: { ms: number[]; medianMs: number };
+  /** CPU median ÷ device median (> 1: the device is faster). */
+  speedup: number;
+}
+
+/** The --device run: every preset on `dev` and on the CPU, alternating rounds; a table and a JSON file. */
+async function deviceBench(dev: Device, machine: object): Promise<void> {
+  try {
+    await checkDevice(dev);
+  } catch (e) {
+    fail((e as Error).message.replace(/`device`/, '--device'));
+  }
+  console.log(`vaekit on ${dev} beside vaekit on the CPU (${threads} intra-op threads), each preset from seed 1`);
+  const x = loadMnist('train', { limit: BATCH }).images;
+  const results: DeviceResult[] = [];
+  for (const preset of presets) {
+    process.stdout.write(`  ${preset} …`);
+    const t = performance.now();
+    const models = { cpu: VAE.fromPreset(preset, { seed: 1, threads }), device: VAE.fromPreset(preset, { seed: 1, threads, device: dev }) };
+    const eps = new Rng(2).normalArray(BATCH * models.cpu.latentDim);
+    const firstLoss = { cpu: (await models.cpu.trainStep(x, eps)).loss, device: (await models.device.trainStep(x, eps)).loss };
+    for (let i = 1; i < WARMUP_STEPS; i++) for (const m of Object.values(models)) await m.trainStep(x, eps);
+    const ms = { cpu: [] as number[], device: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      for (const side of ['cpu', 'device'] as const) {
+        await sleep(SETTLE_MS);
+        for (let i = 0; i < stepsPerRound; i++) {
+          const t0 = performance.now();
+          await models[side].trainStep(x, eps);
+          ms[side].push(performance.now() - t0);
+        }
+      }
+    }
+    await Promise.all(Object.values(models).map((m) => m.dispose()));
+    const r: DeviceResult = {
+      preset,
+      firstLoss,
+      cpu: { ms: ms.cpu, medianMs: median(ms.cpu) },
+      device: { ms: ms.device, medianMs: median(ms.device) },
+      speedup: median(ms.cpu) / median(ms.device),
+    };
+    results.push(r);
+    process.stdout.write(` cpu ${fmt(r.cpu.medianMs)} ms, ${dev} ${fmt(r.device.medianMs)} ms (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+  }
+  console.log(`\nmedian ms per training step at batch ${BATCH}, ${rounds} rounds × ${stepsPerRound} steps per side:`);
+  printTable(
+    ['preset', 'cpu ms', `${dev} ms`, `${dev} speed-up`, 'first loss cpu', `first loss ${dev}`],
+    results.map((r) => [r.preset, fmt(r.cpu.medianMs), fmt(r.device.medianMs), `${r.speedup.toFixed(2)}×`, r.firstLoss.cpu.toPrecision(7), r.firstLoss.device.toPrecision(7)]),
+  );
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(`${outPath}.tmp`, JSON.stringify({ kind: 'device', device: dev, batch: BATCH, rounds, stepsPerRound, threads, machine, results }, null, 1));
+  renameSync(`${outPath}.tmp`, outPath);
   console.log(`\nwrote ${outPath}`);
 }
 

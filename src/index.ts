@@ -131,3 +131,7 @@ export { resolveRunArgument } from './run/zip.js';
 export type { RunArgument } from './run/zip.js';
 export { buildSite, writeSite, siteReadme, SITE_MARK } from './site/site.js';
 export type { BuildSiteOptions, SiteResult } from './site/site.js';
+
+// issue 11: --device in Node (onnxruntime-node's CPU or WebGPU execution provider)
+export { checkDevice, DEVICES, nodeRuntimeFor } from './runtime/node.js';
+export type { Device } from './runtime/node.js';

@@ -28,6 +28,7 @@ export const FLAGS: Readonly<Record<string, string>> = {
   validation: '--validation',
   trainOnTest: '--train-on-test',
   binarize: '--binarize',
+  device: '--device',
   'dataOptions.limit': '--limit',
   'dataOptions.labels': '--labels',
   'dataOptions.size': '--size',

@@ -29,8 +29,12 @@ import {
   writeFileAtomic,
   writeReport,
   type InterpolationMethod,
+  checkDevice,
+  DEVICES,
+  type Device,
   type Run,
 } from '../index.js';
+import { DEVICE_HELP } from './train.js';
 import { duration, int, intList, num, numList, oneOf, runDir } from './util.js';
 
 function save(path: string, data: string | Uint8Array, what: string): void {
@@ -39,8 +43,10 @@ function save(path: string, data: string | Uint8Array, what: string): void {
 }
 
 /** Opens the run argument (a folder, or a .zip unpacked beside it) and runs `f` on it. */
-async function withRun(arg: string, f: (run: Run) => Promise<void>): Promise<void> {
-  const run = loadRun(runDir(arg));
+async function withRun(arg: string, f: (run: Run) => Promise<void>, device?: Device): Promise<void> {
+  // Before the run loads: a device that cannot start says so at once, in one line.
+  if (device) await checkDevice(device);
+  const run = loadRun(runDir(arg), { device });
   if (run.repaired) console.warn(`vaekit: note: ${run.repaired}`);
   try {
     await f(run);
@@ -63,32 +69,37 @@ export function toolCommands(program: Command): void {
     .option('--ll', 'also estimate −log p(x) in nats by importance sampling (Burda et al. 2015)')
     .option('-k, --samples <k>', 'importance samples per image for --ll', int('--samples'), 5000)
     .option('--binarize', 'score dynamically binarized images (as Burda et al.)')
-    .action(async (dir: string, f: { data?: string; limit?: number; ll?: boolean; samples: number; binarize?: boolean }) =>
-      withRun(dir, async (run) => {
-        if (f.ll && run.vae.config.loss.reconstruction !== 'bce')
-          throw new UserError(
-            `--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`,
-          );
-        const ds = runTestData(run, { data: f.data, limit: f.limit });
-        const m = await evaluateDataset(run.vae, ds);
-        console.log(`${ds.name} (${m.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
-        if (!f.ll) return;
-        const t0 = performance.now();
-        const tty = process.stderr.isTTY === true;
-        const r = await logLikelihood(run.vae, ds, {
-          k: f.samples,
-          binarize: f.binarize,
-          onProgress: (done, total) => {
-            if (tty) process.stderr.write(`\rlog-likelihood: ${done}/${total} images, ${duration((performance.now() - t0) / 1000)}`);
-          },
-        });
-        if (tty) process.stderr.write('\n');
-        console.log(`−log p(x) ≈ ${r.nats.toFixed(2)} ± ${r.stderr.toFixed(2)} nats (k = ${r.k}, ${r.count} images${f.binarize ? ', binarized' : ''}, ${duration(r.seconds)})`);
-        if (f.data === undefined && f.limit === undefined) {
-          // Only the manifest changes: the ONNX files, checkpoint and log stay as they are.
-          updateRunMetrics(run.dir, { logLikelihood: { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count, binarized: f.binarize === true } });
-        }
-      }),
+    .option('--device <name>', DEVICE_HELP, oneOf('--device', DEVICES))
+    .action(async (dir: string, f: { data?: string; limit?: number; ll?: boolean; samples: number; binarize?: boolean; device?: Device }) =>
+      withRun(
+        dir,
+        async (run) => {
+          if (f.ll && run.vae.config.loss.reconstruction !== 'bce')
+            throw new UserError(
+              `--ll: needs a Bernoulli decoder (reconstruction 'bce'); this run's is '${run.vae.config.loss.reconstruction}', which defines no normalized likelihood`,
+            );
+          const ds = runTestData(run, { data: f.data, limit: f.limit });
+          const m = await evaluateDataset(run.vae, ds);
+          console.log(`${ds.name} (${m.count} images): loss ${m.loss.toFixed(4)} - reconstruction ${m.reconstruction.toFixed(4)} - kl ${m.kl.toFixed(4)}`);
+          if (!f.ll) return;
+          const t0 = performance.now();
+          const tty = process.stderr.isTTY === true;
+          const r = await logLikelihood(run.vae, ds, {
+            k: f.samples,
+            binarize: f.binarize,
+            onProgress: (done, total) => {
+              if (tty) process.stderr.write(`\rlog-likelihood: ${done}/${total} images, ${duration((performance.now() - t0) / 1000)}`);
+            },
+          });
+          if (tty) process.stderr.write('\n');
+          console.log(`−log p(x) ≈ ${r.nats.toFixed(2)} ± ${r.stderr.toFixed(2)} nats (k = ${r.k}, ${r.count} images${f.binarize ? ', binarized' : ''}, ${duration(r.seconds)})`);
+          if (f.data === undefined && f.limit === undefined) {
+            // Only the manifest changes: the ONNX files, checkpoint and log stay as they are.
+            updateRunMetrics(run.dir, { logLikelihood: { nats: r.nats, stderr: r.stderr, k: r.k, count: r.count, binarized: f.binarize === true } });
+          }
+        },
+        f.device,
+      ),
     );
 
   program

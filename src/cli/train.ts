@@ -5,7 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { configFromJSON, OBJECTIVES, PRESETS, trainRun, UserError, type EpochLog, type ObjectiveSpec, type PresetName, type VAEConfig, type VAEConfigJSON } from '../index.js';
+import {
+  checkDevice,
+  configFromJSON,
+  DEVICES,
+  OBJECTIVES,
+  PRESETS,
+  trainRun,
+  UserError,
+  type Device,
+  type EpochLog,
+  type ObjectiveSpec,
+  type PresetName,
+  type VAEConfig,
+  type VAEConfigJSON,
+} from '../index.js';
 import { duration, int, num, oneOf, runDir } from './util.js';
 
 /** Reads a user-defined architecture from JSON; one line naming the file when it is not one. */
@@ -53,6 +67,7 @@ interface TrainFlags {
   labels?: string;
   config?: string;
   binarize?: boolean;
+  device?: Device;
 }
 
 /** The objective the flags name; --samples alone is refused (it means nothing to the ELBO). */
@@ -61,6 +76,9 @@ function objectiveOf(f: TrainFlags): ObjectiveSpec | undefined {
   if (f.objective === 'iwae') return { name: 'iwae', samples: f.samples ?? 5 };
   return f.objective === 'elbo' ? { name: 'elbo' } : undefined;
 }
+
+/** The --device flag's help, shared by train and evaluate. */
+export const DEVICE_HELP = "where the model runs: cpu (default) or webgpu (onnxruntime-node's WebGPU execution provider: a GPU, on Linux through Vulkan); not recorded in the run";
 
 /** Registers `train` on the program. */
 export function trainCommand(program: Command): void {
@@ -95,9 +113,12 @@ export function trainCommand(program: Command): void {
     .option('--labels <file.npy>', 'labels for a .npy data source')
     .option('--config <file.json>', 'a user-defined architecture (the "architecture" object of a manifest.json) instead of a preset')
     .option('--binarize', 'train on dynamically binarized images (Bernoulli decoders, as Burda et al.)')
+    .option('--device <name>', DEVICE_HELP, oneOf('--device', DEVICES))
     .action(async (f: TrainFlags) => {
       if (f.config && f.preset) throw new UserError('--config and --preset: give one or the other');
       const config = f.config ? readConfig(f.config) : undefined;
+      // Before the data loads: a device that cannot start says so at once, in one line.
+      if (f.device) await checkDevice(f.device);
       const preset = config ? undefined : (f.preset ?? (f.resume ? undefined : 'lecture-conv'));
       // A zipped run resumes in the folder it unpacks into.
       const out = f.resume && f.out ? runDir(f.out) : (f.out ?? `runs/${preset ?? 'custom'}`);
@@ -122,6 +143,7 @@ export function trainCommand(program: Command): void {
           preset,
           config,
           binarize: f.binarize,
+          device: f.device,
           data: f.data,
           dataOptions: { limit: f.limit, size: f.size ? [f.size, f.size] : undefined, channels: f.channels, labels: f.labels },
           epochs: f.epochs,

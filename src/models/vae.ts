@@ -20,6 +20,7 @@ import { Dense, layerFromSpec, Sequential, toNchw, toNhwc, type KerasShape, type
 import { makeObjective, type Objective } from '../objectives/index.js';
 import { reparameterize, type StepMetrics } from '../objectives/objective.js';
 import { makeOptimizer, type Optimizer } from '../optim/optimizers.js';
+import { nodeRuntimeFor, type Device } from '../runtime/node.js';
 import type { Runtime, Feed } from '../runtime/runtime.js';
 import type { VAEConfig } from './config.js';
 import { oneHot, type Encoding, type LatentModel } from './latent.js';
@@ -31,8 +32,10 @@ export interface CreateOptions {
   seed?: number;
   /** Intra-op threads (default 2). */
   threads?: number;
-  /** Where the graphs run (default onnxruntime-node on the CPU). */
+  /** Where the graphs run (default onnxruntime-node on `device`). */
   runtime?: Runtime;
+  /** onnxruntime-node's execution provider: 'cpu' (default) or 'webgpu'; give this or `runtime`, not both. */
+  device?: Device;
   /** Turns on ONNX Runtime's per-node profiler; each session writes `<prefix>_<date>.json` on `dispose()`. */
   profilePrefix?: string;
 }
@@ -69,6 +72,7 @@ export class VAE implements LatentModel {
 
   /** Builds a model from a config; weights are initialized from `seed` as Keras would. */
   constructor(config: VAEConfig, opts: CreateOptions = {}) {
+    if (opts.runtime && opts.device) throw new Error("VAE: give `runtime` or `device`, not both (a device picks onnxruntime-node's execution provider)");
     checkConfig(config);
     this.config = config;
     this.latentDim = config.latentDim;
@@ -98,7 +102,7 @@ export class VAE implements LatentModel {
 
     // Keras order: encoder, z_mean, z_log_var, decoder.
     const weights = [...this.enc.weights, ...this.zMean.weights, ...(this.zLogVar?.weights ?? []), ...this.dec.weights];
-    this.engine = new Engine(weights, makeOptimizer(config.optimizer), opts);
+    this.engine = new Engine(weights, makeOptimizer(config.optimizer), { ...opts, runtime: opts.runtime ?? nodeRuntimeFor(opts.device ?? 'cpu') });
   }
 
   /**

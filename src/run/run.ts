@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
 import type { DataSourceOptions } from '../data/source.js';
 import type { VAE } from '../models/vae.js';
+import { nodeRuntimeFor, type Device } from '../runtime/node.js';
 import type { EpochLog } from '../train/fit.js';
 import { commitFiles, settleFolder } from './commit.js';
 import { epochFiles, manifestText, MANIFEST_MISSING, parseManifest, RUN_FILES, runFromFiles, type Manifest, type RunFiles } from './files.js';
@@ -100,7 +101,7 @@ export function readManifest(dir: string): Manifest {
 }
 
 /** Loads a run folder, checking every file; throws one line naming the file and the problem. */
-export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
+export function loadRun(dir: string, opts: { threads?: number; device?: Device } = {}): Run {
   const { repaired, mismatched } = openRunFolder(dir);
   const files: RunFiles = {};
   for (const name of Object.values(RUN_FILES)) {
@@ -108,7 +109,7 @@ export function loadRun(dir: string, opts: { threads?: number } = {}): Run {
     if (existsSync(path)) files[name] = readFileSync(path);
   }
   // The checks on the bytes are the page's too (files.ts); settling has already hashed every file.
-  const run = runFromFiles(files, { threads: opts.threads, path: (name) => join(dir, name), mismatched });
+  const run = runFromFiles(files, { threads: opts.threads, ...(opts.device ? { runtime: nodeRuntimeFor(opts.device) } : {}), path: (name) => join(dir, name), mismatched });
   return { dir, ...run, ...(repaired ? { repaired } : {}) };
 }
 

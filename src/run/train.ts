@@ -11,6 +11,7 @@ import { splitValidation, type Dataset, type ValidationSize } from '../data/inde
 import { applicableOptions, loadDataSource, sourceOf, type DataSourceOptions, type DataSplits } from '../data/source.js';
 import { configForData, PRESET_TRAINING, type PresetName } from '../models/presets.js';
 import { VAE, type StepMetrics, type VAEConfig } from '../models/vae.js';
+import type { Device } from '../runtime/node.js';
 import { latentDiagnostics, type LatentDiagnostics } from '../train/diagnostics.js';
 import { evaluateDataset } from '../train/evaluate.js';
 import { fit, type BatchProgress, type EpochLog } from '../train/fit.js';
@@ -53,6 +54,8 @@ export interface TrainRunOptions {
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (log: EpochLog) => void;
   threads?: number;
+  /** Where the model trains: onnxruntime-node's CPU (default) or its WebGPU execution provider. Not recorded in the run. */
+  device?: Device;
 }
 
 /** What {@link trainRun} returns. */
@@ -92,7 +95,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     repaired = opened.repaired;
     if (!opened.manifest)
       throw new Error(`\`resume\`: ${o.out} holds no complete epoch to resume from (training stopped before its first epoch was committed); train it again without \`resume\``);
-    resumed = loadRun(o.out, { threads: o.threads });
+    resumed = loadRun(o.out, { threads: o.threads, device: o.device });
   } else {
     const held = heldRun(o.out);
     if (held && !o.overwrite) throw new Error(`${o.out} holds another run (${held}); give \`overwrite\` to replace it and its pictures, or \`resume\` to continue it`);
@@ -136,7 +139,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     else {
       // The architecture follows the data: a preset is built for the images' shape and classes.
       const config = configForData(o.config ?? o.preset!, splits.train, { beta: o.beta, objective: o.objective });
-      vae = new VAE(config, { seed, threads: o.threads });
+      vae = new VAE(config, { seed, threads: o.threads, device: o.device });
     }
   } catch (e) {
     await resumed?.vae.dispose();

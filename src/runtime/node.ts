@@ -1,15 +1,106 @@
 /**
  * The native runtime: onnxruntime-node behind one small interface. Everything that runs a
  * model goes through `compile`, so the engine never touches ORT types directly.
+ *
+ * onnxruntime-node is imported lazily, on the first compile: a module that merely names
+ * `nodeRuntime` (the engine's default) stays bundleable for the browser, where the page plugs in
+ * its own runtime and this one never runs.
+ *
+ * Two devices: ORT's CPU execution provider, and the WebGPU execution provider bundled in
+ * onnxruntime-node (Dawn; on Linux over Vulkan). ORT assigns each node to the first provider
+ * that runs it, so a WebGPU session runs the nodes WebGPU lacks on the CPU, silently; what it
+ * cannot do silently is start without a GPU adapter, which `checkDevice` turns into one line.
  */
-import ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { mul } from '../graph/ops.js';
+import { input } from '../graph/tensor.js';
+import { toOnnx } from '../onnx/emit.js';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
+import { vulkanProblem } from './vulkan.js';
+import { cpuOnlyOnWebGpu } from './webgpu-nodes.js';
 
 export type { Compiled, CompileOptions, Feed, Runtime };
 
-/** Loads ONNX model bytes into onnxruntime-node. */
-export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Promise<Compiled> {
+/** Where onnxruntime-node runs a model: its CPU execution provider or its bundled WebGPU one. */
+export type Device = 'cpu' | 'webgpu';
+
+/** The devices, in the order the CLI lists them. */
+export const DEVICES: readonly Device[] = ['cpu', 'webgpu'];
+
+/**
+ * The import itself. A CommonJS package: Node's ESM loader hands its exports over as `default`,
+ * a transpiler's interop (tsx) may hand them over as the namespace itself.
+ */
+const importOrt = () => import('onnxruntime-node').then((m) => (m.default ?? m) as typeof m.default);
+type OrtModule = Awaited<ReturnType<typeof importOrt>>;
+let ortModule: Promise<OrtModule> | null = null;
+
+/** onnxruntime-node, loaded once. */
+function loadOrt(): Promise<OrtModule> {
+  return (ortModule ??= importOrt());
+}
+
+const webgpuChecks = new Map<Device, Promise<void>>();
+
+/**
+ * Resolves when models can run on `device`; otherwise rejects with one line naming what is
+ * missing, e.g. "`device` webgpu: libvulkan1 is not installed (…)" or "`device` webgpu: no GPU
+ * adapter (…)". Checked once per process (the answer does not change while it runs). The
+ * runtime checks before its first compile; a front end may call it earlier, before loading data.
+ */
+export function checkDevice(device: Device): Promise<void> {
+  if (device === 'cpu') return Promise.resolve();
+  if (device !== 'webgpu') return Promise.reject(new Error(`\`device\`: expected one of ${DEVICES.join(', ')}, got '${String(device)}'`));
+  let check = webgpuChecks.get(device);
+  if (!check) {
+    check = checkWebGpu();
+    webgpuChecks.set(device, check);
+  }
+  return check;
+}
+
+async function checkWebGpu(): Promise<void> {
+  const ort = await loadOrt();
+  const fail = (why: string) => new Error(`\`device\` webgpu: ${why}`);
+  const backend = ort.listSupportedBackends().find((b) => b.name === 'webgpu');
+  if (!backend?.bundled) throw fail('this onnxruntime-node build has no WebGPU execution provider (onnxruntime-node bundles one on Linux x64, Windows and macOS)');
+  // Before ORT tries: without Vulkan it says only "No supported adapters", naming nothing.
+  const missing = vulkanProblem();
+  if (missing) throw fail(missing);
+  // A one-node model: creating its session is what fails when WebGPU finds no adapter.
+  const x = input('x', [1]);
+  const probe = toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: mul(x, 2) }], name: 'webgpu_probe' });
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(probe, { executionProviders: ['webgpu'] });
+  } catch (e) {
+    const said = ortSays(e);
+    if (/no supported adapters|failed to get a webgpu adapter/i.test(said)) throw fail(`no GPU adapter (ONNX Runtime's WebGPU execution provider: ${said})`);
+    throw fail(`the WebGPU execution provider did not start (${said})`);
+  }
+  await session.release();
+}
+
+/** ORT's message without its source location and check expression: "/…/webgpu_context.cc:136 … was false. Failed to …" → "Failed to …". */
+function ortSays(e: unknown): string {
+  const text = (e instanceof Error ? e.message : String(e)).trim();
+  const m = /\bwas false\.\s*([^]*)$/.exec(text) ?? /^\/\S+:\d+ \S+\s+([^]*)$/.exec(text);
+  return (m ? m[1] : text).split('\n')[0].trim();
+}
+
+/** The WebGPU execution provider's options for a model (ORT refuses an empty list of CPU nodes). */
+function webgpuProvider(bytes: Uint8Array): { name: 'webgpu'; forceCpuNodeNames?: string[] } {
+  const cpu = cpuOnlyOnWebGpu(bytes);
+  return cpu.length ? { name: 'webgpu', forceCpuNodeNames: cpu } : { name: 'webgpu' };
+}
+
+/** Loads ONNX model bytes into onnxruntime-node, on `device` (default the CPU). */
+export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, device: Device = 'cpu'): Promise<Compiled> {
+  await checkDevice(device);
+  const ort = await loadOrt();
   const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [device === 'webgpu' ? webgpuProvider(bytes) : device],
+    // WebGPU sessions use these threads for the nodes ORT leaves on the CPU.
     intraOpNumThreads: opts.threads ?? 2,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -22,9 +113,9 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Pro
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, into) {
-      const ortFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+      const ortFeeds: Record<string, Ort.Tensor> = {};
       for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = tensor(f);
-      const fetches: Record<string, InstanceType<typeof ort.Tensor> | null> = {};
+      const fetches: Record<string, Ort.Tensor | null> = {};
       for (const name of session.outputNames) fetches[name] = into?.[name] ? tensor(into[name]) : null;
       const out = await session.run(ortFeeds, fetches);
       const result: Record<string, Float32Array> = {};
@@ -38,5 +129,20 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}): Pro
   };
 }
 
+const runtimes: Record<Device, Runtime> = {
+  cpu: { name: 'onnxruntime-node (cpu)', compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
+  webgpu: { name: 'onnxruntime-node (webgpu)', compile: (bytes, opts) => compile(bytes, opts, 'webgpu') },
+};
+
+/**
+ * onnxruntime-node on `device`, as a {@link Runtime}. The WebGPU one checks on its first compile
+ * that WebGPU can start ({@link checkDevice}) and rejects with one line when it cannot.
+ */
+export function nodeRuntimeFor(device: Device): Runtime {
+  const r = runtimes[device];
+  if (!r) throw new Error(`\`device\`: expected one of ${DEVICES.join(', ')}, got '${String(device)}'`);
+  return r;
+}
+
 /** onnxruntime-node's CPU execution provider, as a {@link Runtime}. */
-export const nodeRuntime: Runtime = { name: 'onnxruntime-node (cpu)', compile };
+export const nodeRuntime: Runtime = runtimes.cpu;
