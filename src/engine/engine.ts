@@ -325,6 +325,7 @@ export class Engine implements Checkpointable {
     return toOnnx({
       inputs: [...l.inputs, tStep, params, ...Object.values(slotLeaves), ...Object.values(globalLeaves)],
       packed: { from: params, params: ws },
+      maxSplitOutputs: this.runtime.maxNodeOutputs,
       outputs,
       name: 'vaekit_train_step',
     });

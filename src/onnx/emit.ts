@@ -27,10 +27,30 @@ export interface GraphSpec {
    * row-major: the graph splits it with one node, so a step feeds one tensor, not one per weight.
    */
   packed?: { from: Tensor; params: readonly Tensor[] };
+  /**
+   * Outputs one Split node may have (default: no limit): the packed params are split by a tree of
+   * Splits of at most this many outputs. WebGPU needs it (see {@link Runtime.maxNodeOutputs}).
+   */
+  maxSplitOutputs?: number;
   /** Graph name. */
   name?: string;
   /** Key/value strings stored in the model's metadata_props. */
   metadata?: Readonly<Record<string, string>>;
+}
+
+/** Splits the 1-D tensor `from` into parts of `sizes`, as a tree of Splits of at most `max` outputs each. */
+function splitTree(L: Lowering, from: string, sizes: readonly number[], max: number): string[] {
+  if (sizes.length <= max) return L.node('Split', [from, L.ints(sizes)], { axis: { i: 0 } }, sizes.length);
+  const per = Math.ceil(sizes.length / max);
+  const groups: number[][] = [];
+  for (let i = 0; i < sizes.length; i += per) groups.push(sizes.slice(i, i + per));
+  const parts = splitTree(
+    L,
+    from,
+    groups.map((g) => g.reduce((a, b) => a + b, 0)),
+    max,
+  );
+  return groups.flatMap((g, i) => (g.length === 1 ? [parts[i]] : splitTree(L, parts[i], g, max)));
 }
 
 /** Serializes a traced graph to ONNX model bytes. */
@@ -101,7 +121,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     const total = sizes.reduce((a, b) => a + b, 0);
     if (!names.has(from.id) || from.rank !== 1 || from.shape[0] !== total)
       throw new RangeError(`toOnnx: packed params need a fed 1-D input of ${total} values, got '${from.name}' of shape [${from.shape.join(',')}]`);
-    const parts = L.node('Split', [from.name!, L.ints(sizes)], { axis: { i: 0 } }, params.length); // (n_i,) each
+    const parts = splitTree(L, from.name!, sizes, Math.max(2, spec.maxSplitOutputs ?? Infinity)); // (n_i,) each
     params.forEach((p, i) => names.set(p.id, p.rank === 1 ? parts[i] : L.node('Reshape', [parts[i], L.ints(p.shape as number[])])[0]));
   }
 

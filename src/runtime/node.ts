@@ -17,7 +17,7 @@ import { input } from '../graph/tensor.js';
 import { toOnnx } from '../onnx/emit.js';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
 import { vulkanProblem } from './vulkan.js';
-import { cpuOnlyOnWebGpu } from './webgpu-nodes.js';
+import { cpuOnlyOnWebGpu, WEBGPU_MAX_NODE_OUTPUTS } from './webgpu-nodes.js';
 
 export type { Compiled, CompileOptions, Feed, Runtime };
 
@@ -131,7 +131,7 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, devi
 
 const runtimes: Record<Device, Runtime> = {
   cpu: { name: 'onnxruntime-node (cpu)', compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
-  webgpu: { name: 'onnxruntime-node (webgpu)', compile: (bytes, opts) => compile(bytes, opts, 'webgpu') },
+  webgpu: { name: 'onnxruntime-node (webgpu)', maxNodeOutputs: WEBGPU_MAX_NODE_OUTPUTS, compile: (bytes, opts) => compile(bytes, opts, 'webgpu') },
 };
 
 /**

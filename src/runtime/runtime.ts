@@ -36,6 +36,13 @@ export interface Compiled {
 export interface Runtime {
   /** Short name shown to users, e.g. 'onnxruntime-node (cpu)' or 'onnxruntime-web (wasm)'. */
   readonly name: string;
+  /**
+   * Outputs one node may write, where the backend limits it (unset: no limit). WebGPU binds every
+   * input and output of a shader as a storage buffer and guarantees only 8 per stage, so ORT's
+   * WebGPU Split of a model's packed parameters fails beyond 7 outputs; graphs made for such a
+   * runtime split in a tree instead.
+   */
+  readonly maxNodeOutputs?: number;
   /** Loads ONNX model bytes. */
   compile(bytes: Uint8Array, opts?: CompileOptions): Promise<Compiled>;
 }

@@ -15,6 +15,7 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
+import { cpuOnlyOnWebGpu, WEBGPU_MAX_NODE_OUTPUTS } from './webgpu-nodes.js';
 
 export type { Compiled, CompileOptions, Feed, Runtime };
 
@@ -71,9 +72,13 @@ export function webRuntime(opts: WebRuntimeOptions = {}): Runtime {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   return {
     name: backend === 'webgpu' ? 'onnxruntime-web (webgpu)' : `onnxruntime-web (wasm, ${threads} thread${threads > 1 ? 's' : ''})`,
+    ...(backend === 'webgpu' ? { maxNodeOutputs: WEBGPU_MAX_NODE_OUTPUTS } : {}),
     async compile(bytes: Uint8Array): Promise<Compiled> {
       const ort = await ortFor(backend, opts);
-      const options: Ort.InferenceSession.SessionOptions = { executionProviders: [backend], graphOptimizationLevel: 'all' };
+      // WebGPU: nodes its kernels accept but cannot run (MaxPool's indices) stay on the CPU.
+      const cpu = backend === 'webgpu' ? cpuOnlyOnWebGpu(bytes) : [];
+      const provider = cpu.length ? ({ name: 'webgpu', forceCpuNodeNames: cpu } as Ort.InferenceSession.ExecutionProviderConfig) : backend;
+      const options: Ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
       const next = creating.then(() => ort.InferenceSession.create(bytes, options));
       creating = next.catch(() => undefined);
       return wrap(ort, await next);

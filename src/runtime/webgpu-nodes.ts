@@ -14,3 +14,6 @@ export function cpuOnlyOnWebGpu(bytes: Uint8Array): string[] {
   const model = onnxProto.onnx.ModelProto.decode(bytes);
   return (model.graph?.node ?? []).filter((n) => n.opType === 'MaxPool' && (n.output?.length ?? 0) > 1 && n.output![1] !== '').map((n) => n.name ?? '');
 }
+
+/** Outputs one node may write on WebGPU: the 8 storage buffers a shader stage is guaranteed, less its input. */
+export const WEBGPU_MAX_NODE_OUTPUTS = 7;

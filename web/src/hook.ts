@@ -65,6 +65,8 @@ export interface VaekitHook {
   backend: string;
   /** Trains as the Train panel's button does, with its form set from `req`; resolves to every epoch's figures (resumed ones included). */
   train(req: TrainRequest): Promise<EpochFigures[]>;
+  /** Decodes latent vectors (row-major, n × latentDim) with the model the panels show; resolves to the images' pixels. */
+  decode(z: number[], labels?: number[]): Promise<number[]>;
   /** The run's files at the last complete epoch, by name (what Download zips). */
   exportRun(): Promise<Record<string, Uint8Array>>;
 }

@@ -72,6 +72,7 @@ async function main(): Promise<ReadyInfo> {
 /** Sets up every explorer panel over a model (the opened run, or the model in training) and draws them. */
 async function showExplorer(model: LatentModel, manifest: RunManifest, data: ExplorerData): Promise<ReadyInfo> {
   await idle(); // the previous model's renders
+  hook.decode = async (z, labels) => [...(await model.decode(Float32Array.from(z), labels ? Int32Array.from(labels) : undefined))];
   resetSections(SECTIONS);
   $('cards').hidden = false;
   const L = model.latentDim;
@@ -157,6 +158,7 @@ const hook: VaekitHook = {
   backend: '',
   train: () => Promise.reject(new Error('the page is not ready yet')),
   exportRun: () => Promise.reject(new Error('the page is not ready yet')),
+  decode: () => Promise.reject(new Error('no model yet')),
 };
 window.__vaekit = hook;
 hook.ready = main();
