@@ -1,0 +1,112 @@
+/**
+ * Small rewrites of a step graph (ONNX bytes) for finding where a backend goes wrong or what it
+ * cannot run: expose intermediate values as outputs, split wide Concats.
+ */
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/**
+ * The model with the outputs of every node (in the graph's topological order) added as graph
+ * outputs, typed by ORT's own inference (a ValueInfo with only a name): comparing each of them
+ * between two backends finds the first node that differs.
+ */
+export function exposeAll(bytes: Uint8Array): { bytes: Uint8Array; order: { name: string; op: string; node: string }[] } {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const have = new Set(g.output!.map((o) => o.name));
+  const order: { name: string; op: string; node: string }[] = [];
+  for (const n of g.node!)
+    for (const o of n.output!)
+      if (o && !have.has(o)) {
+        have.add(o);
+        order.push({ name: o, op: n.opType!, node: n.name! });
+        g.output!.push(onnx.ValueInfoProto.create({ name: o }));
+      }
+  return { bytes: onnx.ModelProto.encode(m).finish(), order };
+}
+
+/** Op types and counts of a model's nodes, and the widest Concat (its input count). */
+export function opCensus(bytes: Uint8Array): { ops: Record<string, number>; widestConcat: number } {
+  const g = onnx.ModelProto.decode(bytes).graph!;
+  const ops: Record<string, number> = {};
+  let widestConcat = 0;
+  for (const n of g.node!) {
+    ops[n.opType!] = (ops[n.opType!] ?? 0) + 1;
+    if (n.opType === 'Concat') widestConcat = Math.max(widestConcat, n.input!.length);
+  }
+  return { ops, widestConcat };
+}
+
+/**
+ * The model with every Concat of more than `max` inputs and every Split of more than `max`
+ * outputs replaced by a tree of Concats / Splits of at most `max` each (same axis, same
+ * results). WebGPU binds each input and output of a shader as a storage buffer, and a device
+ * offers only so many per shader stage (SwiftShader: 10; WebGPU's default limit is 8), so ORT's
+ * native WebGPU EP refuses a 14-way Split ("Too many storage buffers in shader").
+ */
+export function splitWide(bytes: Uint8Array, max = 8): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const nodes: onnxProto.onnx.INodeProto[] = [];
+  let k = 0;
+  const fresh = (base: string) => `${base}/wide${k++}`;
+  const int64s = (values: number[]) => {
+    const name = fresh('sizes');
+    g.initializer!.push(onnx.TensorProto.create({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values }));
+    return name;
+  };
+  /** Groups of at most `max` consecutive items, as few groups as the limit allows. */
+  const groups = <T>(xs: T[]): T[][] => {
+    const out: T[][] = [];
+    for (let i = 0; i < xs.length; i += max) out.push(xs.slice(i, i + max));
+    return out;
+  };
+  for (const n of g.node!) {
+    if (n.opType === 'Concat' && n.input!.length > max) {
+      let inputs = [...n.input!];
+      while (inputs.length > max)
+        inputs = groups(inputs).map((chunk) => {
+          if (chunk.length === 1) return chunk[0];
+          const out = fresh(n.output![0]);
+          nodes.push(onnx.NodeProto.create({ opType: 'Concat', name: fresh(n.name!), input: chunk, output: [out], attribute: n.attribute }));
+          return out;
+        });
+      nodes.push(onnx.NodeProto.create({ ...n, input: inputs }));
+    } else if (n.opType === 'Split' && n.output!.length > max && n.input!.length === 2) {
+      const init = g.initializer!.find((t) => t.name === n.input![1]);
+      if (!init) throw new RangeError(`splitWide: Split ${n.name}: expected its sizes as an initializer`);
+      const sizes = init.int64Data!.map(Number);
+      // Split the input into groups, then each group into its parts (one level: max² parts).
+      if (sizes.length > max * max) throw new RangeError(`splitWide: Split ${n.name}: ${sizes.length} outputs need more than one level`);
+      const idx = groups(sizes.map((_, i) => i));
+      const mids = idx.map((ix) => (ix.length === 1 ? n.output![ix[0]] : fresh(n.name!)));
+      nodes.push(
+        onnx.NodeProto.create({
+          opType: 'Split',
+          name: fresh(n.name!),
+          input: [n.input![0], int64s(idx.map((ix) => ix.reduce((a, i) => a + sizes[i], 0)))],
+          output: mids,
+          attribute: n.attribute,
+        }),
+      );
+      idx.forEach((ix, j) => {
+        if (ix.length > 1)
+          nodes.push(
+            onnx.NodeProto.create({
+              opType: 'Split',
+              name: fresh(n.name!),
+              input: [mids[j], int64s(ix.map((i) => sizes[i]))],
+              output: ix.map((i) => n.output![i]),
+              attribute: n.attribute,
+            }),
+          );
+      });
+    } else nodes.push(n);
+  }
+  g.node = nodes;
+  // The wide Splits' size tensors are now unused (ORT warns about unused initializers).
+  const used = new Set(nodes.flatMap((n) => n.input!));
+  g.initializer = g.initializer!.filter((t) => used.has(t.name!) || g.input!.some((i) => i.name === t.name));
+  return onnx.ModelProto.encode(m).finish();
+}
