@@ -110,3 +110,79 @@ export function splitWide(bytes: Uint8Array, max = 8): Uint8Array {
   g.initializer = g.initializer!.filter((t) => used.has(t.name!) || g.input!.some((i) => i.name === t.name));
   return onnx.ModelProto.encode(m).finish();
 }
+
+/**
+ * The model with each MaxPool-with-Indices → MaxUnpool pair (the engine's max-pool gradient for
+ * non-overlapping windows) replaced by index-free ops: ORT's WebGPU MaxPool has no Indices
+ * output ("The Indices output is not supported yet"). For a k×k pool with stride k and no
+ * padding: SpaceToDepth(x, k) splits each window into k² channel groups in scan order; each
+ * group's mask is "equals the window's max and no earlier position did" (the first maximum, as
+ * ORT's indices pick); the masked dy goes back through DepthToSpace. Exact (ties included)
+ * where the pooled size divides the input (no dropped border rows/columns).
+ */
+export function lowerMaxUnpool(bytes: Uint8Array): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  let k = 0;
+  const fresh = (base: string) => `${base}/lowered${k++}`;
+  const ints = (a: onnxProto.onnx.IAttributeProto[], name: string) => a.find((x) => x.name === name)?.ints?.map(Number) ?? [];
+  const pools = new Map<string, onnxProto.onnx.INodeProto>(); // indices output → its MaxPool
+  for (const n of g.node!) if (n.opType === 'MaxPool' && n.output!.length === 2 && n.output![1]) pools.set(n.output![1], n);
+  const nodes: onnxProto.onnx.INodeProto[] = [];
+  const node = (opType: string, input: string[], attribute: onnxProto.onnx.IAttributeProto[] = []) => {
+    const out = fresh(opType);
+    nodes.push(onnx.NodeProto.create({ opType, name: fresh(`n_${opType}`), input, output: [out], attribute }));
+    return out;
+  };
+  const intAttr = (name: string, i: number) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+  const stringAttr = (name: string, s: string) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) });
+  const one = fresh('one');
+  g.initializer!.push(onnx.TensorProto.create({ name: one, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [1] }));
+  for (const n of g.node!) {
+    const pool = n.opType === 'MaxUnpool' ? pools.get(n.input![1]) : undefined;
+    if (n.opType === 'MaxPool' && pools.has(n.output![1] ?? '')) {
+      nodes.push(onnx.NodeProto.create({ ...n, output: [n.output![0]] }));
+      continue;
+    }
+    if (!pool) {
+      nodes.push(n);
+      continue;
+    }
+    const [kh, kw] = ints(pool.attribute!, 'kernel_shape');
+    const [sh, sw] = ints(pool.attribute!, 'strides');
+    if (kh !== kw || sh !== kh || sw !== kw || ints(pool.attribute!, 'pads').some((p) => p !== 0))
+      throw new RangeError(`lowerMaxUnpool: ${pool.name}: expected a square pool with stride = kernel and no padding`);
+    const [x, y] = [pool.input![0], pool.output![0]];
+    const dy = n.input![0];
+    const blocks = node('SpaceToDepth', [x], [intAttr('blocksize', kh)]); // (N, k²·C, H/k, W/k), scan order
+    const parts = Array.from({ length: kh * kw }, () => fresh('window'));
+    nodes.push(onnx.NodeProto.create({ opType: 'Split', name: fresh('n_Split'), input: [blocks], output: parts, attribute: [intAttr('axis', 1)] }));
+    let free: string | undefined; // 1 where no earlier position of the window held the max
+    const grads: string[] = [];
+    for (const part of parts) {
+      const hit = node('Cast', [node('Equal', [part, y])], [intAttr('to', onnx.TensorProto.DataType.FLOAT)]);
+      const first = free ? node('Mul', [hit, free]) : hit;
+      grads.push(node('Mul', [first, dy]));
+      free = free ? node('Sub', [free, first]) : node('Sub', [one, hit]);
+    }
+    nodes.push(
+      onnx.NodeProto.create({
+        opType: 'DepthToSpace',
+        name: fresh('n_DepthToSpace'),
+        input: [node('Concat', grads, [intAttr('axis', 1)])],
+        output: [n.output![0]],
+        attribute: [intAttr('blocksize', kh), stringAttr('mode', 'DCR')],
+      }),
+    );
+  }
+  g.node = nodes;
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/**
+ * What the native WebGPU EP needs of a vaekit step graph (onnxruntime-web 1.30, SwiftShader or a
+ * GPU with the default limits): {@link lowerMaxUnpool}, then {@link splitWide} to 8.
+ */
+export function lowerForWebgpu(bytes: Uint8Array): Uint8Array {
+  return splitWide(lowerMaxUnpool(bytes), 8);
+}

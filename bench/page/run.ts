@@ -8,7 +8,13 @@
  * weights, optimizer state), and the WebGPU runs report which nodes ORT left on the CPU.
  *
  *   node --import tsx bench/page/run.ts [--presets a,b] [--warmup 3] [--steps 5]
- *        [--gpu-warmup 1] [--gpu-steps 2] [--out bench/results/page.json]
+ *        [--gpu-warmup 1] [--gpu-steps 1] [--configs wasm1,wasm2,webgpu,webgpuLowered,jsep]
+ *        [--out bench/results/page.json]
+ *
+ * Configurations: wasm1/wasm2 (ort.wasm.min.mjs, 1 or 2 threads), webgpu (native WebGPU EP on the
+ * graph as the engine makes it), webgpuLowered (the same on `lowerForWebgpu`'s graph: no Concat
+ * or Split wider than 8, no MaxPool Indices), jsep (the JSEP WebGPU EP of ort.min.mjs; not by default: it computes
+ * wrong outputs here, see the JSON's diffs).
  *
  * SwiftShader is a CPU Vulkan: its WebGPU timings say nothing of a real GPU (correctness only).
  * A configuration that fails records ORT's error verbatim and the bench goes on.
@@ -20,7 +26,7 @@ import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import type { PresetName } from '../../src/index.js';
 import { launchChromium, PageRunError, parsePlacements, runInPage, startStepServer, webgpuAdapter, type PageRunOptions, type Placement } from './server.js';
-import { splitWide } from './graph.js';
+import { lowerForWebgpu } from './graph.js';
 import { maxDiff, recordStep, STEP_PRESETS, type StepCase } from './steps.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -30,7 +36,8 @@ const { values: argv } = parseArgs({
     warmup: { type: 'string', default: '3' },
     steps: { type: 'string', default: '5' },
     'gpu-warmup': { type: 'string', default: '1' },
-    'gpu-steps': { type: 'string', default: '2' },
+    'gpu-steps': { type: 'string', default: '1' },
+    configs: { type: 'string', default: 'wasm1,wasm2,webgpu,webgpuLowered' },
     out: { type: 'string' },
   },
   strict: true,
@@ -77,19 +84,25 @@ async function nodeCell(c: StepCase, threads: number): Promise<Cell> {
   return { ms, median: median(ms) };
 }
 
-const CONFIGS: { key: string; label: string; opts: Omit<PageRunOptions, 'preset'>; split?: boolean }[] = [
+const ALL_CONFIGS: { key: string; label: string; opts: Omit<PageRunOptions, 'preset'>; lowered?: boolean }[] = [
   { key: 'wasm1', label: 'page wasm 1t', opts: { build: 'ort.wasm.min.mjs', ep: 'wasm', threads: 1 } },
   { key: 'wasm2', label: 'page wasm 2t', opts: { build: 'ort.wasm.min.mjs', ep: 'wasm', threads: 2 } },
   { key: 'webgpu', label: 'page webgpu (native EP)', opts: { build: 'ort.webgpu.min.mjs', ep: 'webgpu', threads: 1 } },
-  { key: 'webgpuSplit', label: 'page webgpu (native EP, split ≤8)', opts: { build: 'ort.webgpu.min.mjs', ep: 'webgpu', threads: 1 }, split: true },
+  { key: 'webgpuLowered', label: 'page webgpu (native EP, lowered)', opts: { build: 'ort.webgpu.min.mjs', ep: 'webgpu', threads: 1 }, lowered: true },
   { key: 'jsep', label: 'page webgpu (JSEP)', opts: { build: 'ort.min.mjs', ep: 'webgpu', threads: 1 } },
 ];
+const CONFIGS = argv.configs!.split(',').map((k) => {
+  const c = ALL_CONFIGS.find((x) => x.key === k);
+  if (!c) throw new RangeError(`--configs: expected some of ${ALL_CONFIGS.map((x) => x.key).join(', ')}, got '${k}'`);
+  return c;
+});
 
 console.log(`recording step graphs of ${presets.join(', ')} (3 MNIST batches of 128 through onnxruntime-node)…`);
 const cases: StepCase[] = [];
 for (const p of presets) cases.push(await recordStep(p));
-// The same graphs with no Concat or Split wider than 8: what WebGPU's storage-buffer limit allows.
-const server = await startStepServer([...cases, ...cases.map((c) => ({ ...c, id: `${c.preset}~split`, graph: splitWide(c.graph) }))]);
+// The same graphs lowered for WebGPU: no Concat or Split wider than 8 (the storage-buffer limit),
+// no MaxPool Indices (no WebGPU kernel). Both rewrites leave the CPU's outputs bit-identical.
+const server = await startStepServer([...cases, ...cases.map((c) => ({ ...c, id: `${c.preset}~lowered`, graph: lowerForWebgpu(c.graph) }))]);
 const browser = await launchChromium({ webgpu: true });
 const chromiumVersion = browser.version();
 const adapter = await webgpuAdapter(browser, server.url);
@@ -104,7 +117,7 @@ try {
     for (const cfg of CONFIGS) {
       const gpu = cfg.opts.ep === 'webgpu';
       const cell: Cell = (row[cfg.key] = {});
-      const id = cfg.split ? `${c.preset}~split` : c.preset;
+      const id = cfg.lowered ? `${c.preset}~lowered` : c.preset;
       try {
         if (gpu) {
           // Placements need ORT's verbose log, which slows a run down: a separate one-step run.
@@ -149,7 +162,7 @@ for (const [preset, row] of Object.entries(table))
   );
 console.log('\nnodes per EP on WebGPU, and the ops without a WebGPU kernel (run on the CPU EP):');
 for (const [preset, row] of Object.entries(table))
-  for (const key of ['webgpu', 'webgpuSplit', 'jsep'])
+  for (const key of ['webgpu', 'webgpuLowered', 'jsep'])
     if (row[key]?.placement) console.log(`  ${preset} ${key}: ${JSON.stringify(row[key].placement!.counts)} no kernel: ${row[key].placement!.noKernel.join(', ') || 'none'}`);
 
 const report = {

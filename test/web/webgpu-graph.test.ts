@@ -1,13 +1,13 @@
 /**
  * The step-bench pieces that need no browser: recorded step cases replay in onnxruntime-node to
- * the recorded outputs; `splitWide` leaves no Concat/Split wider than its limit and changes no
- * output; the feeds blob the page decodes has the layout it expects; ORT's verbose placement
+ * the recorded outputs; `splitWide` leaves no Concat/Split wider than its limit and
+ * `lowerMaxUnpool` no MaxPool Indices, and neither changes an output; the feeds blob the page decodes has the layout it expects; ORT's verbose placement
  * lines parse into counts and the ops without a kernel.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { opCensus, splitWide } from '../../bench/page/graph.js';
+import { lowerForWebgpu, lowerMaxUnpool, opCensus, splitWide } from '../../bench/page/graph.js';
 import { parsePlacements } from '../../bench/page/server.js';
 import { encodeFeeds, maxDiff, recordStep, type StepCase } from '../../bench/page/steps.js';
 
@@ -35,6 +35,19 @@ test('a recorded step replays to its outputs; splitWide changes none of them', a
     // Splitting only moves data: bit-identical on the same settings.
     assert.equal(maxDiff(wide[k], plain[k]).abs, 0, `${k}: split`);
   }
+});
+
+test('lowerMaxUnpool: lecture-conv without MaxPool Indices or MaxUnpool, outputs bit-identical', async () => {
+  const c = await recordStep('lecture-conv', 2, 16);
+  const low = opCensus(lowerForWebgpu(c.graph));
+  assert.ok(opCensus(c.graph).ops.MaxUnpool > 0);
+  assert.equal(low.ops.MaxUnpool, undefined);
+  assert.ok(low.widestConcat <= 8);
+  const onnx = (await import('onnx-proto')).default.onnx;
+  for (const n of onnx.ModelProto.decode(lowerMaxUnpool(c.graph)).graph!.node!) if (n.opType === 'MaxPool') assert.equal(n.output!.length, 1, `${n.name}: Indices left`);
+  const [plain, lowered] = [await runNode(c, c.graph), await runNode(c, lowerForWebgpu(c.graph))];
+  // Ties included: the masks keep each window's first maximum, as ORT's indices do.
+  for (const k of c.outputNames) assert.equal(maxDiff(lowered[k], plain[k]).abs, 0, k);
 });
 
 test('encodeFeeds: u32 header length, JSON header, 4-byte-aligned float32 body', () => {
