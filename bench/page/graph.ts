@@ -1,30 +1,12 @@
 /**
- * Small rewrites of a step graph (ONNX bytes) for finding where a backend goes wrong or what it
- * cannot run: expose intermediate values as outputs, split wide Concats.
+ * Small rewrites of a step graph (ONNX bytes) so that onnxruntime-web's native WebGPU EP runs
+ * all of it, each leaving the CPU's outputs bit-identical: split wide Concats/Splits, lower the
+ * max-pool gradient's MaxPool Indices → MaxUnpool. The engine should emit these forms itself
+ * for WebGPU; until then the bench and the WebGPU test apply them to the recorded graphs.
  */
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
-
-/**
- * The model with the outputs of every node (in the graph's topological order) added as graph
- * outputs, typed by ORT's own inference (a ValueInfo with only a name): comparing each of them
- * between two backends finds the first node that differs.
- */
-export function exposeAll(bytes: Uint8Array): { bytes: Uint8Array; order: { name: string; op: string; node: string }[] } {
-  const m = onnx.ModelProto.decode(bytes);
-  const g = m.graph!;
-  const have = new Set(g.output!.map((o) => o.name));
-  const order: { name: string; op: string; node: string }[] = [];
-  for (const n of g.node!)
-    for (const o of n.output!)
-      if (o && !have.has(o)) {
-        have.add(o);
-        order.push({ name: o, op: n.opType!, node: n.name! });
-        g.output!.push(onnx.ValueInfoProto.create({ name: o }));
-      }
-  return { bytes: onnx.ModelProto.encode(m).finish(), order };
-}
 
 /** Op types and counts of a model's nodes, and the widest Concat (its input count). */
 export function opCensus(bytes: Uint8Array): { ops: Record<string, number>; widestConcat: number } {
@@ -115,9 +97,9 @@ export function splitWide(bytes: Uint8Array, max = 8): Uint8Array {
  * The model with each MaxPool-with-Indices → MaxUnpool pair (the engine's max-pool gradient for
  * non-overlapping windows) replaced by index-free ops: ORT's WebGPU MaxPool has no Indices
  * output ("The Indices output is not supported yet"). For a k×k pool with stride k and no
- * padding: SpaceToDepth(x, k) splits each window into k² channel groups in scan order; each
- * group's mask is "equals the window's max and no earlier position did" (the first maximum, as
- * ORT's indices pick); the masked dy goes back through DepthToSpace. Exact (ties included)
+ * padding: k² strided Slices of x give each window position (scan order); each position's mask is "equals the window's max and no earlier position did" (the first maximum, as
+ * ORT's indices pick); the masked dy goes back through DepthToSpace (window positions as its
+ * channel groups, DCR order). Exact (ties included)
  * where the pooled size divides the input (no dropped border rows/columns).
  */
 export function lowerMaxUnpool(bytes: Uint8Array): Uint8Array {
@@ -136,6 +118,12 @@ export function lowerMaxUnpool(bytes: Uint8Array): Uint8Array {
   };
   const intAttr = (name: string, i: number) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
   const stringAttr = (name: string, s: string) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) });
+  const int64s = (values: number[]) => {
+    const name = fresh('ints');
+    g.initializer!.push(onnx.TensorProto.create({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values }));
+    return name;
+  };
+  const BIG = 2 ** 31 - 1; // Slice's "to the end"
   const one = fresh('one');
   g.initializer!.push(onnx.TensorProto.create({ name: one, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [1] }));
   for (const n of g.node!) {
@@ -154,9 +142,10 @@ export function lowerMaxUnpool(bytes: Uint8Array): Uint8Array {
       throw new RangeError(`lowerMaxUnpool: ${pool.name}: expected a square pool with stride = kernel and no padding`);
     const [x, y] = [pool.input![0], pool.output![0]];
     const dy = n.input![0];
-    const blocks = node('SpaceToDepth', [x], [intAttr('blocksize', kh)]); // (N, k²·C, H/k, W/k), scan order
-    const parts = Array.from({ length: kh * kw }, () => fresh('window'));
-    nodes.push(onnx.NodeProto.create({ opType: 'Split', name: fresh('n_Split'), input: [blocks], output: parts, attribute: [intAttr('axis', 1)] }));
+    // The window's position (i, j) of every output pixel: a strided Slice (Slice runs on WebGPU;
+    // SpaceToDepth has no WebGPU kernel), in scan order.
+    const parts: string[] = [];
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) parts.push(node('Slice', [x, int64s([i, j]), int64s([BIG, BIG]), int64s([2, 3]), int64s([kh, kw])]));
     let free: string | undefined; // 1 where no earlier position of the window held the max
     const grads: string[] = [];
     for (const part of parts) {
@@ -181,8 +170,32 @@ export function lowerMaxUnpool(bytes: Uint8Array): Uint8Array {
 
 /**
  * What the native WebGPU EP needs of a vaekit step graph (onnxruntime-web 1.30, SwiftShader or a
- * GPU with the default limits): {@link lowerMaxUnpool}, then {@link splitWide} to 8.
+ * GPU with the default limits): {@link lowerMaxUnpool}, {@link lowerSum}, then {@link splitWide}
+ * to 8. What stays on the CPU EP afterwards is the int64 shape arithmetic of the batch size
+ * (Shape → Gather → ReduceProd → Cast, from the `sizeOf` op).
  */
 export function lowerForWebgpu(bytes: Uint8Array): Uint8Array {
-  return splitWide(lowerMaxUnpool(bytes), 8);
+  return splitWide(lowerSum(lowerMaxUnpool(bytes)), 8);
+}
+
+/** The model with every Sum (no WebGPU kernel: ORT runs it on the CPU) as a chain of Adds. */
+export function lowerSum(bytes: Uint8Array): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const nodes: onnxProto.onnx.INodeProto[] = [];
+  let k = 0;
+  for (const n of g.node!) {
+    if (n.opType !== 'Sum' || n.input!.length < 2) {
+      nodes.push(n);
+      continue;
+    }
+    let acc = n.input![0];
+    n.input!.slice(1).forEach((x, i, rest) => {
+      const out = i === rest.length - 1 ? n.output![0] : `${n.output![0]}/add${k++}`;
+      nodes.push(onnx.NodeProto.create({ opType: 'Add', name: `${n.name}/add${k++}`, input: [acc, x], output: [out] }));
+      acc = out;
+    });
+  }
+  g.node = nodes;
+  return onnx.ModelProto.encode(m).finish();
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { lowerForWebgpu, lowerMaxUnpool, opCensus, splitWide } from '../../bench/page/graph.js';
+import { lowerForWebgpu, lowerMaxUnpool, lowerSum, opCensus, splitWide } from '../../bench/page/graph.js';
 import { parsePlacements } from '../../bench/page/server.js';
 import { encodeFeeds, maxDiff, recordStep, type StepCase } from '../../bench/page/steps.js';
 
@@ -37,11 +37,14 @@ test('a recorded step replays to its outputs; splitWide changes none of them', a
   }
 });
 
-test('lowerMaxUnpool: lecture-conv without MaxPool Indices or MaxUnpool, outputs bit-identical', async () => {
+test('lowerForWebgpu: lecture-conv without MaxPool Indices, MaxUnpool or Sum, outputs bit-identical', async () => {
   const c = await recordStep('lecture-conv', 2, 16);
   const low = opCensus(lowerForWebgpu(c.graph));
   assert.ok(opCensus(c.graph).ops.MaxUnpool > 0);
   assert.equal(low.ops.MaxUnpool, undefined);
+  assert.equal(low.ops.Sum, undefined);
+  assert.equal(low.ops.SpaceToDepth, undefined);
+  assert.ok(opCensus(c.graph).ops.Sum > 0 && opCensus(lowerSum(c.graph)).ops.Sum === undefined);
   assert.ok(low.widestConcat <= 8);
   const onnx = (await import('onnx-proto')).default.onnx;
   for (const n of onnx.ModelProto.decode(lowerMaxUnpool(c.graph)).graph!.node!) if (n.opType === 'MaxPool') assert.equal(n.output!.length, 1, `${n.name}: Indices left`);
