@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadDataSource, startExplorer, startStudio, type Explorer, type Dataset } from '../index.js';
-import { int } from './util.js';
+import { int, runDir } from './util.js';
 
 /** Registers `serve` on the program. */
 export function serveCommand(program: Command): void {
@@ -22,7 +22,7 @@ export function serveCommand(program: Command): void {
         const { train, test } = loadDataSource(f.data);
         data = test ?? train;
       }
-      await serveUntilStopped(dir, { host: f.host, port: f.port, data });
+      await serveUntilStopped(runDir(dir), { host: f.host, port: f.port, data });
     });
   program
     .command('studio')

@@ -311,9 +311,9 @@ export class Engine implements Checkpointable {
     const ws = this.weights.map((w) => w.tensor);
     const gs = grad(l.loss, ws);
     const params = input('params', [this.total]);
-    const flatGrad = op.concat(
+    const flatGrad = concatTree(
       ws.map((w, i) => op.reshape(gs[i] ?? op.mul(w, 0), [size(this.weights[i])])),
-      0,
+      this.runtime.maxNodeOutputs,
     ); // (P,)
     const tStep = input('t', []);
     const slotLeaves = Object.fromEntries(this.optimizer.slots.map((s) => [s, input(`slots/${s}`, [this.total])]));
@@ -421,4 +421,16 @@ export function checkFinite(what: string, a: Float32Array): void {
   for (let i = n4; i < a.length; i++) s0 += a[i] * 0;
   if (s0 + s1 + s2 + s3 === 0) return;
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new RangeError(`${what}: expected finite numbers, got ${a[i]} at index ${i}`);
+}
+
+/**
+ * Joins 1-D tensors along axis 0; with `max`, as a tree of Concats of at most `max` inputs (the
+ * runtime's limit on a node's tensors, see `Runtime.maxNodeOutputs`).
+ */
+function concatTree(parts: Tensor[], max?: number): Tensor {
+  if (max === undefined || parts.length <= max) return op.concat(parts, 0);
+  const per = Math.ceil(parts.length / Math.max(2, max));
+  const groups: Tensor[] = [];
+  for (let i = 0; i < parts.length; i += per) groups.push(parts.length - i === 1 ? parts[i] : op.concat(parts.slice(i, i + per), 0));
+  return concatTree(groups, max);
 }

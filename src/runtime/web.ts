@@ -51,6 +51,7 @@ function ortFor(backend: WebBackend, opts: WebRuntimeOptions): Promise<OrtModule
       if (opts.wasmPaths !== undefined) ort.env.wasm.wasmPaths = opts.wasmPaths;
       ort.env.wasm.numThreads = Math.max(1, Math.floor(opts.threads ?? 1));
       ort.env.wasm.proxy = false;
+      ort.env.logLevel = 'error'; // ORT's warnings (node placement) would read as errors in the console
       return ort;
     });
     modules.set(backend, m);
@@ -78,7 +79,7 @@ export function webRuntime(opts: WebRuntimeOptions = {}): Runtime {
       // WebGPU: nodes its kernels accept but cannot run (MaxPool's indices) stay on the CPU.
       const cpu = backend === 'webgpu' ? cpuOnlyOnWebGpu(bytes) : [];
       const provider = cpu.length ? ({ name: 'webgpu', forceCpuNodeNames: cpu } as Ort.InferenceSession.ExecutionProviderConfig) : backend;
-      const options: Ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+      const options: Ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
       const next = creating.then(() => ort.InferenceSession.create(bytes, options));
       creating = next.catch(() => undefined);
       return wrap(ort, await next);

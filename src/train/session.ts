@@ -74,7 +74,19 @@ export class TrainingSession {
   private release: (() => void) | null = null;
   private running = false;
 
-  private constructor(o: { vae: VAE; history: EpochLog[]; epochs: number; batchSize: number; seed: number; train: Dataset; preset: string | null; dataset: NonNullable<Manifest['dataset']>; limit?: number; seconds: number; snapshot: RunFiles | null }) {
+  private constructor(o: {
+    vae: VAE;
+    history: EpochLog[];
+    epochs: number;
+    batchSize: number;
+    seed: number;
+    train: Dataset;
+    preset: string | null;
+    dataset: NonNullable<Manifest['dataset']>;
+    limit?: number;
+    seconds: number;
+    snapshot: RunFiles | null;
+  }) {
     this.vae = o.vae;
     this.history = o.history;
     this.epochs = o.epochs;

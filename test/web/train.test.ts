@@ -101,7 +101,16 @@ test('the studio trains medium-dense in the page: the same weights as Node after
   assert.deepEqual(Object.keys(files).sort(), Object.values(RUN_FILES).sort());
 
   // Node, same session code on onnxruntime-node's CPU: same data, seed, batches and noise.
-  const node = await TrainingSession.create({ runtime: nodeRuntime, preset: 'medium-dense', train: loadMnist('train', { limit: 1000 }), source: 'mnist', limit: 1000, epochs: 1, batchSize: 50, seed: 4 });
+  const node = await TrainingSession.create({
+    runtime: nodeRuntime,
+    preset: 'medium-dense',
+    train: loadMnist('train', { limit: 1000 }),
+    source: 'mnist',
+    limit: 1000,
+    epochs: 1,
+    batchSize: 50,
+    seed: 4,
+  });
   const nodeRun = await node.run();
   const pageCk = parseCheckpoint(files[RUN_FILES.checkpoint], 'page');
   const nodeCk = parseCheckpoint(node.files()![RUN_FILES.checkpoint], 'node');

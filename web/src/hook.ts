@@ -39,6 +39,8 @@ export interface TrainRequest {
   batchSize?: number;
   beta?: number;
   seed?: number;
+  /** Redraw the explorer's panels after every epoch (default true). */
+  redraw?: boolean;
 }
 
 /** One epoch's figures, as `train` resolves them. */

@@ -51,7 +51,9 @@ async function main(): Promise<ReadyInfo> {
     },
   });
   hook.train = (req) =>
-    train.train(req).then((h) => h.map((e) => ({ epoch: e.epoch, loss: e.loss, reconstruction: e.reconstruction, kl: e.kl, seconds: e.seconds, imagesPerSecond: e.imagesPerSecond })));
+    train
+      .train(req)
+      .then((h) => h.map((e) => ({ epoch: e.epoch, loss: e.loss, reconstruction: e.reconstruction, kl: e.kl, seconds: e.seconds, imagesPerSecond: e.imagesPerSecond })));
   hook.exportRun = () => Promise.resolve(train.exportRun());
 
   if (!run) {
@@ -99,7 +101,9 @@ async function showExplorer(model: LatentModel, manifest: RunManifest, data: Exp
   const kind = manifest.variational ? (K ? 'conditional VAE' : 'VAE') : 'autoencoder';
   const epochs = manifest.training?.epochsDone;
   document.title = `vaekit explorer · ${manifest.preset ?? 'custom model'}`;
-  $('run-info').textContent = [manifest.preset ?? 'custom model', kind, `latent ${L}`, data.dataset, `${model.inputShape.join('×')}`, ...(epochs ? [`epoch ${epochs}`] : [])].join(' · ');
+  $('run-info').textContent = [manifest.preset ?? 'custom model', kind, `latent ${L}`, data.dataset, `${model.inputShape.join('×')}`, ...(epochs ? [`epoch ${epochs}`] : [])].join(
+    ' · ',
+  );
   const picker = $<HTMLSelectElement>('label-picker');
   picker.replaceChildren();
   $('label-box').hidden = !K;

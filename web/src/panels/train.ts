@@ -45,6 +45,7 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
   const batchBox = $<HTMLInputElement>('train-batch');
   const betaBox = $<HTMLInputElement>('train-beta');
   const seedBox = $<HTMLInputElement>('train-seed');
+  const redrawBox = $<HTMLInputElement>('train-redraw');
   const startButton = $<HTMLButtonElement>('train-start');
   const pauseButton = $<HTMLButtonElement>('train-pause');
   const stopButton = $<HTMLButtonElement>('train-stop');
@@ -166,7 +167,7 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
           epochLoss.loss.push(log.loss);
           drawCurves();
           downloadButton.disabled = false;
-          await deps.onEpoch(s, made.test);
+          if (redrawBox.checked) await deps.onEpoch(s, made.test);
         },
       });
       status.textContent = r.stopped
@@ -211,6 +212,7 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
       if (req.batchSize !== undefined) batchBox.value = String(req.batchSize);
       if (req.beta !== undefined) betaBox.value = String(req.beta);
       if (req.seed !== undefined) seedBox.value = String(req.seed);
+      redrawBox.checked = req.redraw ?? true;
       return start();
     },
     exportRun() {
