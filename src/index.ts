@@ -129,8 +129,9 @@ export type { RunFiles, OpenedRun, RunFromFilesOptions, CommitRecord, CommittedF
 export { checkpointBytes, parseCheckpoint } from './train/checkpoint.js';
 export { resolveRunArgument } from './run/zip.js';
 export type { RunArgument } from './run/zip.js';
-export { buildSite, writeSite, siteReadme, SITE_MARK } from './site/site.js';
-export type { BuildSiteOptions, SiteResult } from './site/site.js';
+export { buildSite, buildStudioSite, writeSite, siteReadme, SITE_MARK } from './site/site.js';
+export type { BuildSiteOptions, SiteResult, StudioSiteOptions } from './site/site.js';
+export { idxBytes } from './data/idx-bytes.js';
 
 // issue 11: --device in Node (onnxruntime-node's CPU or WebGPU execution provider)
 export { checkDevice, DEVICES, nodeRuntimeFor } from './runtime/node.js';

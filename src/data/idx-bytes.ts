@@ -152,3 +152,17 @@ export function idxBytesDataset(
   }
   return idxDataset(img, lab, { name: opts.name, labelNames: opts.labelNames ?? null, imagesName, labelsName });
 }
+
+/** IDX bytes (header + data) of unsigned-byte items: images with dims [n, rows, cols], labels with [n]. */
+export function idxBytes(data: Uint8Array, dims: readonly number[]): Uint8Array {
+  const magic = dims.length === 3 ? IDX_IMAGES_MAGIC : dims.length === 1 ? IDX_LABELS_MAGIC : null;
+  if (magic === null) throw new RangeError(`idxBytes: dims must be [n, rows, cols] or [n], got [${dims.join(', ')}]`);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new RangeError(`idxBytes: dims [${dims.join(', ')}] need ${n} bytes, got ${data.length}`);
+  const out = new Uint8Array(4 + 4 * dims.length + n);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, magic, false);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}

@@ -5,12 +5,17 @@
  * plus a README.txt saying how to publish it. The folder is written beside its destination under
  * a temporary name and renamed into place, so it is whole or absent.
  *
- * A variant is a list of files (site path → source file); {@link writeSite} writes any such list,
- * so another variant (e.g. the studio without a run) is a new list and a README text.
+ * A variant is a list of files (site path → source file or bytes); {@link writeSite} writes any
+ * such list: the explorer of a run ({@link buildSite}), and the studio with no run and a small
+ * sample of the installed data sets ({@link buildStudioSite}).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Dataset } from '../data/index.js';
+import { gzipSync } from 'fflate';
+import { CATALOG_PATH, type CatalogEntry, type CatalogSplit, type DataCatalog } from '../data/catalog.js';
+import { idxBytes } from '../data/idx-bytes.js';
+import { loadFashionMnist, loadMnist, type Dataset, type Split } from '../data/index.js';
+import { standardCatalog } from '../serve/catalog.js';
 import { loadRun } from '../run/run.js';
 import { allowList, type Served } from '../serve/server.js';
 import { ensureExplorerData, EXPLORER_FILE } from '../serve/data.js';
@@ -65,10 +70,53 @@ export async function buildSite(runDir: string, outDir: string, opts: BuildSiteO
  * The files the explorer's server sends, as site path → source file ('/' is index.html's second
  * name). The data catalog stays out: a run's site explores the run, it does not ship MNIST.
  */
-function serverFiles(allowed: Map<string, Served>): Map<string, string> {
-  const files = new Map<string, string>();
+function serverFiles(allowed: Map<string, Served>): Map<string, string | Uint8Array> {
+  const files = new Map<string, string | Uint8Array>();
   for (const [url, file] of allowed) if (url !== '/' && typeof file === 'string' && !url.startsWith('/data/')) files.set(url.replace(/^\//, ''), file);
   return files;
+}
+
+/** Options of {@link buildStudioSite}. */
+export interface StudioSiteOptions {
+  /** Replace `outDir` when it holds an earlier vaekit site. */
+  overwrite?: boolean;
+  /** Training images per data set in the sample (default 5,000; test images: a fifth of it). */
+  sample?: number;
+}
+
+/**
+ * Writes the studio (the page with no run: train in the browser) as a static site, with a sample
+ * of each installed data set (the first `sample` training and `sample / 5` test images, as
+ * gzipped IDX files in data/ and their catalog data/index.json), so it trains from any static host.
+ */
+export function buildStudioSite(outDir: string, opts: StudioSiteOptions = {}): SiteResult {
+  const n = opts.sample ?? 5000;
+  if (!Number.isInteger(n) || n < 1 || n > 60000) throw new RangeError(`\`sample\`: expected an integer in [1, 60000], got ${String(n)}`);
+  checkDestination(outDir, opts.overwrite === true);
+  const files = serverFiles(allowList(null));
+  const { catalog } = standardCatalog();
+  const datasets: CatalogEntry[] = [];
+  for (const entry of catalog.datasets) {
+    const split = (s: Split, limit: number): CatalogSplit => {
+      const ds = loadStandard(entry.name, s, limit);
+      const url = (kind: string) => `data/${entry.name}/${s}-${kind}-sample.idx.gz`;
+      const pixels = new Uint8Array(ds.images.length);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(ds.images[i] * 255);
+      files.set(url('images'), gzipSync(idxBytes(pixels, [ds.count, ds.shape[0], ds.shape[1]])));
+      files.set(url('labels'), gzipSync(idxBytes(Uint8Array.from(ds.labels!), [ds.count])));
+      return { images: url('images'), labels: url('labels') };
+    };
+    const train = split('train', n);
+    const test = split('test', Math.max(1, Math.round(n / 5)));
+    datasets.push({ ...entry, title: `${entry.title}, a sample of ${n.toLocaleString('en-US')}`, train, test });
+  }
+  files.set(CATALOG_PATH, new TextEncoder().encode(JSON.stringify({ format: 'vaekit-data', datasets } satisfies DataCatalog)));
+  const names = datasets.map((d) => d.name).join(' and ') || 'no data set (none is installed)';
+  return writeSite(outDir, files, siteReadme(`the vaekit studio: train a VAE in the browser on a sample of ${names}`), opts.overwrite === true);
+}
+
+function loadStandard(name: string, split: Split, limit: number): Dataset {
+  return name === 'mnist' ? loadMnist(split, { limit }) : loadFashionMnist(split, { limit });
 }
 
 /** README.txt: what the folder is and how to publish it. */
@@ -95,9 +143,9 @@ needs the host to send these two headers with every file:
 
 Without them (python3 -m http.server, GitHub Pages) the page runs on 1 thread: slower, same results.
 
-What is here: index.html and assets/ (the page), ort/ (onnxruntime-web's wasm runtime), run/
-(the model's encoder.onnx and decoder.onnx, its manifest.json, and explorer.json: the map's
-points, class means and a few test images).
+What is here: index.html and assets/ (the page), ort/ (onnxruntime-web's wasm runtime), and
+run/ (a run's encoder.onnx and decoder.onnx, manifest.json, checkpoint and log, and explorer.json:
+the map's points, class means and a few test images) or data/ (the studio's data sample).
 `;
 }
 
@@ -123,7 +171,7 @@ function isSite(dir: string): boolean {
  * folder beside `outDir`, then renamed into place (an earlier site is moved aside first and
  * removed after). Nothing is left half-written.
  */
-export function writeSite(outDir: string, files: Map<string, string>, readme: string, overwrite: boolean): SiteResult {
+export function writeSite(outDir: string, files: Map<string, string | Uint8Array>, readme: string, overwrite: boolean): SiteResult {
   checkDestination(outDir, overwrite);
   const target = resolve(outDir);
   const tmp = tempName(target);
@@ -135,7 +183,8 @@ export function writeSite(outDir: string, files: Map<string, string>, readme: st
       if (path.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`bad site path '${path}'`);
       const to = join(tmp, path);
       mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(from, to);
+      if (typeof from === 'string') copyFileSync(from, to);
+      else writeFileSync(to, from);
       bytes += statSync(to).size;
     }
     writeFileSync(join(tmp, 'README.txt'), readme);
