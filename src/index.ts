@@ -115,10 +115,10 @@ export { lossTerms } from './util/metrics.js';
 export type { LossTerms } from './util/metrics.js';
 
 // issue 11: a run as bytes (browser-safe), runs as .zip, and static sites
-export { runFiles, runFromFiles, runZip, unzipRun, parseManifest, commitMismatch, sha256Hex } from './run/files.js';
+export { runFiles, runFromFiles, runZip, unzipRun, parseManifest } from './run/files.js';
 export type { RunFiles, OpenedRun, RunFromFilesOptions, CommitRecord, CommittedFile } from './run/files.js';
 export { checkpointBytes, parseCheckpoint } from './train/checkpoint.js';
 export { resolveRunArgument } from './run/zip.js';
 export type { RunArgument } from './run/zip.js';
-export { buildSite, writeSite, siteReadme, SITE_MARK } from './site/site.js';
+export { buildSite } from './site/site.js';
 export type { BuildSiteOptions, SiteResult } from './site/site.js';
