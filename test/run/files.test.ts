@@ -18,6 +18,8 @@ import { parseCheckpoint } from '../../src/train/checkpoint-format.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import type { VAE } from '../../src/models/vae.js';
 import { cli, oneLineError, vaekitIn } from '../cli/helpers.js';
+import { loadMnist } from '../../src/data/index.js';
+import { webRuntime } from '../../src/runtime/web.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -81,6 +83,32 @@ test('runFiles gives the files a commit writes; runFromFiles opens them with the
   } finally {
     await opened.vae.dispose();
     await folder.vae.dispose();
+  }
+});
+
+test("opened on the page's runtime (onnxruntime-web, run here in Node), a run decodes and trains on as in Node", async () => {
+  const web = runFromFiles(files, { runtime: webRuntime() });
+  const node = runFromFiles(files);
+  try {
+    const z = new Float32Array(3 * web.vae.latentDim).map((_, i) => Math.cos(i));
+    const [a, b] = [await web.vae.decode(z), await node.vae.decode(z)];
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `image[${i}]: ${v} vs ${b[i]}`));
+    // One more step from the checkpoint's state, same batch and noise: the same weights within float tolerance.
+    const x = loadMnist('train', { limit: 50 }).images;
+    const eps = new Float32Array(50 * web.vae.latentDim).map((_, i) => Math.sin(i));
+    const before = web.vae.getWeights().map((w) => Float32Array.from(w.data));
+    await web.vae.trainStep(x, eps);
+    await node.vae.trainStep(x, eps);
+    const [wa, wb] = [web.vae.getWeights(), node.vae.getWeights()];
+    for (let k = 0; k < wa.length; k++) wa[k].data.forEach((v, i) => assert.ok(Math.abs(v - wb[k].data[i]) < 1e-4, `${wa[k].name}[${i}]: ${v} vs ${wb[k].data[i]}`));
+    assert.equal(web.vae.getTrainingState().step, node.vae.getTrainingState().step);
+    assert.ok(
+      wa.some((w, k) => w.data.some((v, i) => v !== before[k][i])),
+      'the step changed the weights',
+    );
+  } finally {
+    await web.vae.dispose();
+    await node.vae.dispose();
   }
 });
 
