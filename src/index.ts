@@ -124,7 +124,7 @@ export type { ServedCatalog } from './serve/catalog.js';
 export { idxBytesDataset } from './data/idx-bytes.js';
 
 // issue 11: a run as bytes (browser-safe), runs as .zip, and static sites
-export { runFiles, runFromFiles, runZip, unzipRun, parseManifest, commitMismatch, sha256Hex } from './run/files.js';
+export { runFiles, runFromFiles, runZip, unzipRun, parseManifest } from './run/files.js';
 export type { RunFiles, OpenedRun, RunFromFilesOptions, CommitRecord, CommittedFile } from './run/files.js';
 export { checkpointBytes, parseCheckpoint } from './train/checkpoint.js';
 export { resolveRunArgument } from './run/zip.js';

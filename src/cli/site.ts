@@ -20,7 +20,9 @@ export function siteCommand(program: Command): void {
       if (f.studio) {
         if (run !== undefined) throw new UserError(`--studio takes no run (got ${run}): it writes the studio with a data sample`);
         const r = buildStudioSite(f.out, { overwrite: f.overwrite, sample: f.sample });
-        console.log(`wrote ${r.dir}/ (${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB): put it on any static web host; to try it here: python3 -m http.server -d ${r.dir} 8000 (see ${r.dir}/README.txt)`);
+        console.log(
+          `wrote ${r.dir}/ (${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB): put it on any static web host; to try it here: python3 -m http.server -d ${r.dir} 8000 (see ${r.dir}/README.txt)`,
+        );
         return;
       }
       if (run === undefined) throw new UserError('site: give a run folder (or .zip), or --studio');

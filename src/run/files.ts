@@ -177,7 +177,8 @@ export function commitMismatch(bytes: Uint8Array, want: CommittedFile, hash: (b:
  */
 export function runFiles(vae: VAE, manifest: Manifest, history: EpochLog[]): RunFiles {
   const epoch = manifest.training.epochsDone;
-  const files = epochFiles(vae, epoch, history);
+  // Plain Uint8Arrays of their own (protobufjs gives Node Buffers, which may share a pool), ready to zip or transfer.
+  const files = Object.fromEntries(Object.entries(epochFiles(vae, epoch, history)).map(([name, bytes]) => [name, new Uint8Array(bytes)]));
   // No temporary names: the files are whole as they are, there is no interrupted rename to complete.
   const record: CommitRecord = { epoch, files: {} };
   for (const [name, bytes] of Object.entries(files)) record.files[name] = { bytes: bytes.length, sha256: sha256Hex(bytes), tmp: '' };

@@ -63,7 +63,10 @@ export async function buildSite(runDir: string, outDir: string, opts: BuildSiteO
   }
   const m = run.manifest;
   const what = `the latent-space explorer of the run ${m.preset ?? 'of a custom model'} (${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}${m.dataset ? ` on ${m.dataset.name}` : ''})`;
-  return writeSite(outDir, serverFiles(allowList(runDir)), siteReadme(what), opts.overwrite === true);
+  const files = serverFiles(allowList(runDir));
+  // No data sets ship with a run's site: an empty catalog tells the Train panel so.
+  files.set(CATALOG_PATH, new TextEncoder().encode(JSON.stringify({ format: 'vaekit-data', datasets: [] } satisfies DataCatalog)));
+  return writeSite(outDir, files, siteReadme(what), opts.overwrite === true);
 }
 
 /**
