@@ -5,7 +5,7 @@
  * the graph bytes, the feeds of the last step and onnxruntime-node's outputs of that step are
  * kept. Those outputs are the CPU reference the page's backends are checked against.
  *
- * Node only (bench/test side); the page receives the result as bytes over HTTP (see server.ts).
+ * Node only (the bench's and tests' side); the page receives the result as bytes over HTTP (see server.ts).
  */
 import { loadMnist, VAE, type PresetName } from '../../src/index.js';
 import { nodeRuntime } from '../../src/runtime/node.js';

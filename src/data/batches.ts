@@ -6,7 +6,7 @@
  * memory, not 25 × 60,000 images' worth of garbage.
  */
 import type { Rng } from '../rng.js';
-import type { Dataset } from './datasets.js';
+import type { Dataset } from './dataset.js';
 
 /** One mini-batch. Its arrays are views of buffers the iterator reuses (see {@link BatchIterator}). */
 export interface Batch {

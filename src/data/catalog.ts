@@ -4,7 +4,7 @@
  * vaekit server builds the catalog from the installed MNIST and Fashion-MNIST
  * (src/serve/catalog.ts); a static site ships a small sample the same way.
  */
-import type { Dataset, Split } from './datasets.js';
+import type { Dataset, Split } from './dataset.js';
 import { idxBytesDataset } from './idx-bytes.js';
 
 /** One split's files, as URLs relative to the page. */

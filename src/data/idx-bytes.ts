@@ -8,7 +8,7 @@
  * the file name, so a renamed file still loads.
  */
 import { gunzipSync } from 'fflate';
-import type { Dataset } from './datasets.js';
+import type { Dataset } from './dataset.js';
 import { bytesToUnit, checkLimit, defaultLabelNames, errorReason } from './util.js';
 
 /** Magic number of an IDX file of unsigned bytes with three dimensions [n, rows, cols]. */

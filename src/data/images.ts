@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { Dataset } from './datasets.js';
+import type { Dataset } from './dataset.js';
 import { errorReason } from './util.js';
 
 /** How {@link resizeImage} interpolates. */

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import type { Dataset } from './datasets.js';
+import type { Dataset } from './dataset.js';
 import { defaultLabelNames } from './util.js';
 import { bytesToUnit, checkLimit, errorReason, fmtShape } from './util.js';
 

@@ -119,7 +119,7 @@ export function allowList(runDir: string | null): Map<string, Served> {
   if (runDir !== null)
     for (const f of [RUN_FILES.encoder, RUN_FILES.decoder, RUN_FILES.manifest, EXPLORER_FILE, RUN_FILES.checkpoint, RUN_FILES.log]) files.set(`/run/${f}`, join(runDir, f));
   const data = standardCatalog();
-  files.set(`/${CATALOG_PATH}`, { body: JSON.stringify(data.catalog), type: contentType('.json') });
+  files.set(`/${CATALOG_PATH}`, { body: JSON.stringify(data.catalog), type: contentType(CATALOG_PATH) });
   for (const [url, file] of data.files) files.set(`/${url}`, file);
   return files;
 }

@@ -5,7 +5,7 @@
  * (browser-safe): in Node for a run folder (RUN/explorer.json, src/serve/data.ts), and in the
  * page after every epoch of training there.
  */
-import type { Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/dataset.js';
 import type { LatentModel } from '../models/latent.js';
 import { checkLabelledData } from '../util/check.js';
 import { pca } from '../viz/pca.js';

@@ -9,7 +9,7 @@
  * are deterministic and never draw from the model's own generator.
  */
 import { checkLabels } from '../util/check.js';
-import type { Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/dataset.js';
 import type { LatentModel } from '../models/latent.js';
 import type { Rng } from '../rng.js';
 import { pca } from '../viz/pca.js';

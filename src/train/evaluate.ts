@@ -10,7 +10,7 @@
  */
 import { checkLabelledData } from '../util/check.js';
 import { batches, subset } from '../data/batches.js';
-import type { Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/dataset.js';
 import type { LatentModel } from '../models/latent.js';
 import type { StepMetrics } from '../objectives/objective.js';
 import { Rng } from '../rng.js';

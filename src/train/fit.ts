@@ -4,7 +4,7 @@
  * and checkpoints, and a stop signal honoured between steps.
  */
 import { batches } from '../data/batches.js';
-import type { Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/dataset.js';
 import type { StepMetrics } from '../objectives/objective.js';
 
 /** What {@link fit} trains: a model with a training step, its schedule and its β (a VAE has it all). */

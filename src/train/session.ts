@@ -5,7 +5,7 @@
  * opens with `vaekit report/sample/serve` and continues with `vaekit train --resume`, and a run
  * trained in Node continues here. Stop keeps the last complete epoch: the model goes back to it.
  */
-import type { Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/dataset.js';
 import { configForData, type PresetName } from '../models/presets.js';
 import { VAE, type VAEConfig } from '../models/vae.js';
 import { makeManifest, runFiles, runFromFiles, RUN_FILES, type Manifest, type RunFiles } from '../run/files.js';

@@ -132,7 +132,7 @@ test('lecture-conv (latent 100): sample grid, PCA sliders, morph strip, reconstr
   const ex = await serve('lecture-conv', 600, 1);
   const page = await open(ex.url);
   const info = await page.evaluate(() => window.__vaekit.ready);
-  assert.deepEqual(info, { latentDim: 100, numClasses: null, sliders: 16, preset: 'lecture-conv' });
+  assert.deepEqual(info, { mode: 'explorer', latentDim: 100, numClasses: null, sliders: 16, preset: 'lecture-conv' });
   assert.equal(await page.locator('#label-box').isVisible(), false, 'no label picker for an unconditional model');
   assert.match(await page.locator('#steer-hint').innerText(), /top 16 principal directions/);
 
@@ -193,7 +193,7 @@ test('medium-dense (latent 2): manifold backdrop, decoding under the pointer, re
   // Trained a little longer than the others, so that the screenshot shows recognizable digits.
   const ex = await serve('medium-dense', 20000, 3, 64);
   const page = await open(ex.url);
-  assert.deepEqual(await page.evaluate(() => window.__vaekit.ready), { latentDim: 2, numClasses: null, sliders: 2, preset: 'medium-dense' });
+  assert.deepEqual(await page.evaluate(() => window.__vaekit.ready), { mode: 'explorer', latentDim: 2, numClasses: null, sliders: 2, preset: 'medium-dense' });
   assert.equal(await page.locator('#map-backdrop-box').isVisible(), true);
 
   // The manifold backdrop: the map is not a flat background (points + decoded digits).

@@ -1,6 +1,6 @@
 /**
  * The explorer's server without a browser: what it sends (the built page, onnxruntime-web's wasm
- * runtime, four run files) with their content types, what it refuses (everything else, however
+ * runtime, six run files, the data catalog and its IDX files) with their content types, what it refuses (everything else, however
  * encoded), the data file it computes, and `vaekit serve`'s one-line errors and Ctrl-C.
  */
 import assert from 'node:assert/strict';
@@ -53,7 +53,11 @@ test('sends the page, its assets, the ORT wasm runtime and the run files with th
     const r = await raw(ex.url, a);
     assert.equal(r.status, 200, a);
     assert.equal(r.headers['content-type'], a.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
-    assert.doesNotMatch(r.body.toString(), /https?:\/\/(?!www\.w3\.org\/)/, `${a} names no external URL`);
+    // Identifiers, never fetched: XML namespaces, JSON Schema dialects, zod's `http://[${address}]` IPv6 check.
+    assert.doesNotMatch(r.body.toString(), /https?:\/\/(?!www\.w3\.org\/|json-schema\.org\/|\[\$\{)/, `${a} names no external URL`);
+    // Cross-origin isolation, for the page's wasm threads.
+    assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin');
+    assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp');
   }
   assert.equal((await raw(ex.url, '/index.html')).status, 200);
 
@@ -71,6 +75,11 @@ test('sends the page, its assets, the ORT wasm runtime and the run files with th
     ['/run/decoder.onnx', 'application/octet-stream'],
     ['/run/manifest.json', 'application/json; charset=utf-8'],
     ['/run/explorer.json', 'application/json; charset=utf-8'],
+    // The checkpoint and log: the page's Train panel continues the run from them.
+    ['/run/checkpoint.bin', 'application/octet-stream'],
+    ['/run/log.jsonl', 'application/octet-stream'],
+    ['/data/index.json', 'application/json; charset=utf-8'],
+    ['/data/mnist/train-labels-idx1-ubyte', 'application/octet-stream'],
   ]) {
     const r = await raw(ex.url, path);
     assert.equal(r.status, 200, path);
@@ -80,14 +89,15 @@ test('sends the page, its assets, the ORT wasm runtime and the run files with th
   }
 });
 
-test('everything else is a 404: no listing, no run file outside the four, no traversal however encoded', async () => {
+test('everything else is a 404: no listing, no run file outside the six, no traversal however encoded', async () => {
   const refused = [
     '/run/',
     '/run',
     '/assets/',
     '/ort/',
-    '/run/checkpoint.bin',
-    '/run/log.jsonl',
+    '/run/model.bin',
+    '/data/',
+    '/data/mnist/',
     '/ort/ort.min.mjs',
     '/ort/ort-wasm-simd-threaded.jsep.wasm',
     '/package.json',

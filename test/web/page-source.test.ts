@@ -45,7 +45,7 @@ test('web/src defines no latent maths of its own', () => {
 test('the page uses the library: OnnxLatentModel on the web runtime, and the latent tools', () => {
   const all = files.map(code).join('\n');
   assert.match(code(join(webSrc, 'model.ts')), /OnnxLatentModel\.load\(\s*runtime/);
-  assert.match(code(join(webSrc, 'model.ts')), /webRuntime\(/);
+  assert.match(code(join(webSrc, 'main.ts')), /webRuntime\(/);
   for (const tool of ['samplePrior', 'drawPrior', 'manifold', 'morph', 'interpolate', 'pathPoint', 'nearerEnd', 'fromCoordinates', 'toCoordinates'])
     assert.match(all, new RegExp(`import \\{[^}]*\\b${tool}\\b[^}]*\\} from '(\\.\\./)+src/tools/latent\\.js'`), `the page imports ${tool} from the library`);
   // One palette: draw.ts takes the plots' palette instead of its own list of colours.

@@ -6,7 +6,7 @@
  * `vaekit` commands open. A run opened by `vaekit serve` can continue training here.
  */
 import { CATALOG_PATH, loadCatalogDataset, type DataCatalog } from '../../../src/data/catalog.js';
-import type { Dataset } from '../../../src/data/datasets.js';
+import type { Dataset } from '../../../src/data/dataset.js';
 import { configFromJSON, type VAEConfigJSON } from '../../../src/models/config.js';
 import { PRESETS, type PresetName } from '../../../src/models/presets.js';
 import { runZip, type RunFiles } from '../../../src/run/files.js';
