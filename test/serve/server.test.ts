@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { DataCatalog } from '../../src/data/catalog.js';
+import { standardCatalog } from '../../src/serve/catalog.js';
 import { EXPLORER_FILE, type ExplorerData } from '../../src/serve/data.js';
 import { startExplorer, type Explorer } from '../../src/serve/server.js';
 import { raw, root, testImages, tinyRun } from './helpers.js';
@@ -78,8 +80,6 @@ test('sends the page, its assets, the ORT wasm runtime and the run files with th
     // The checkpoint and log: the page's Train panel continues the run from them.
     ['/run/checkpoint.bin', 'application/octet-stream'],
     ['/run/log.jsonl', 'application/octet-stream'],
-    ['/data/index.json', 'application/json; charset=utf-8'],
-    ['/data/mnist/train-labels-idx1-ubyte', 'application/octet-stream'],
   ]) {
     const r = await raw(ex.url, path);
     assert.equal(r.status, 200, path);
@@ -87,6 +87,14 @@ test('sends the page, its assets, the ORT wasm runtime and the run files with th
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     assert.deepEqual(r.body, readFileSync(join(run, path.slice(5))), path);
   }
+  // The data catalog of the Train panel: the installed MNIST as the IDX files it ships.
+  const catalog = await raw(ex.url, '/data/index.json');
+  assert.equal(catalog.headers['content-type'], 'application/json; charset=utf-8');
+  const mnist = (JSON.parse(catalog.body.toString()) as DataCatalog).datasets.find((d) => d.name === 'mnist')!;
+  assert.deepEqual(mnist.train, { images: 'data/mnist/train-images-idx3-ubyte', labels: 'data/mnist/train-labels-idx1-ubyte' });
+  const labels = await raw(ex.url, `/${mnist.test.labels}`);
+  assert.equal(labels.status, 200);
+  assert.deepEqual(labels.body, readFileSync(standardCatalog().files.get(mnist.test.labels)!));
 });
 
 test('everything else is a 404: no listing, no run file outside the six, no traversal however encoded', async () => {
