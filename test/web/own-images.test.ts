@@ -7,11 +7,11 @@
  * Skipped, with a message, where /usr/bin/chromium is absent (apt-get install chromium).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadImageFolder } from '../../src/data/images.js';
 import { RUN_FILES } from '../../src/run/files.js';
 import { startStudio, type Explorer } from '../../src/serve/server.js';
@@ -39,6 +39,24 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Opens the studio (started once) with no other origin reachable, and waits for `ready`. */
+async function open(): Promise<{ page: Page; problems: string[] }> {
+  studio ??= await startStudio({ port: 0 });
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const origin = new URL(studio.url).origin;
+  await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => {
+    // The studio asks for run/manifest.json to learn it has no run: that one 404 is expected.
+    if (m.type() === 'error' && !m.text().includes('404')) problems.push(m.text());
+  });
+  await page.goto(studio.url);
+  await page.evaluate(() => window.__vaekit.ready);
+  return { page, problems };
+}
+
 test('a folder of images picked in the page: the data set Node loads from it, and one epoch trained on it', { skip, timeout: 300_000 }, async () => {
   // Two classes of 20 gray 32×32 images: rings and bars, with varying intensity.
   const folder = join(dir, 'shapes');
@@ -57,18 +75,7 @@ test('a folder of images picked in the page: the data set Node loads from it, an
   }
   const node = loadImageFolder(folder, { size: [28, 28] });
 
-  studio = await startStudio({ port: 0 });
-  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
-  const origin = new URL(studio.url).origin;
-  await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('404')) problems.push(m.text());
-  });
-  await page.goto(studio.url);
-  await page.evaluate(() => window.__vaekit.ready);
+  const { page, problems } = await open();
   assert.equal(await page.evaluate(() => window.__vaekit.ownImages?.()), null);
 
   await page.setInputFiles('[data-testid=train-files]', folder);
@@ -101,4 +108,45 @@ test('a folder of images picked in the page: the data set Node loads from it, an
   assert.deepEqual(manifest.inputShape, [28, 28, 1]);
   assert.deepEqual(problems, []);
   assert.deepEqual(await page.evaluate(() => window.__vaekit.errors), []);
+});
+
+test('loose images dropped on the Train panel are one unlabelled data set; a bad folder is a one-line error', { skip, timeout: 120_000 }, async () => {
+  const flat = join(dir, 'flat');
+  mkdirSync(flat);
+  const names = ['b.png', 'a.png', 'c.png'];
+  names.forEach((n, k) => writePng(join(flat, n), 20 + 4 * k, 28, (y, x) => [(y * 9 + k * 40) % 256, (x * 9) % 256, 30 * k]));
+  const node = loadImageFolder(flat, { size: [28, 28] });
+  const { page, problems } = await open();
+  // A scripted drop: its items have no file-system entries, so the page takes them as loose files.
+  const files = names.map((n) => ({ name: n, bytes: Array.from(readFileSync(join(flat, n))) }));
+  await page.evaluate((fs) => {
+    const data = new DataTransfer();
+    for (const f of fs) data.items.add(new File([Uint8Array.from(f.bytes)], f.name, { type: 'image/png' }));
+    document.querySelector('[data-testid=train-section]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, files);
+  await page.waitForFunction(() => document.querySelector('[data-testid=train-own-info]')?.textContent?.includes('3 images'));
+  const made = (await page.evaluate(() => window.__vaekit.ownImages!()))!;
+  assert.equal(made.name, 'images');
+  assert.equal(made.labels, null);
+  assert.equal(made.labelNames, null);
+  assert.deepEqual(made.shape, [28, 28, 3]);
+  assert.deepEqual(made.shape, node.shape);
+  assert.deepEqual(Float32Array.from(made.images), node.images);
+  assert.equal(await page.inputValue('[data-testid=train-data]'), 'own-images');
+  assert.equal(await page.isVisible('[data-testid=train-own]'), true);
+  assert.deepEqual(problems, []);
+
+  // Images beside a class folder: refused, in one line, as Node refuses the folder.
+  const mixed = join(dir, 'mixed');
+  mkdirSync(join(mixed, 'cls'), { recursive: true });
+  writePng(join(mixed, 'top.png'), 4, 4, () => [0, 0, 0]);
+  writePng(join(mixed, 'cls', 'x.png'), 4, 4, () => [0, 0, 0]);
+  assert.throws(() => loadImageFolder(mixed), /mixes images \(top\.png\) and sub-folders \(cls\/\)/);
+  await page.setInputFiles('[data-testid=train-files]', mixed);
+  await page.waitForFunction(() => window.__vaekit.errors.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.__vaekit.errors), ['mixed: mixes images (top.png) and sub-folders (cls/); put all images in class sub-folders or none']);
+  await assert.rejects(
+    page.evaluate(() => window.__vaekit.train({ preset: 'medium-dense', data: 'own-images', epochs: 1 })),
+    /mixes images/,
+  );
 });

@@ -23,8 +23,16 @@ export function pickedFiles(list: FileList): PickedFile[] {
  * dropped item's name. Must be called in the drop handler (the items vanish after it returns).
  */
 export async function droppedFiles(data: DataTransfer): Promise<PickedFile[]> {
-  const entries = Array.from(data.items, (item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
   const out: PickedFile[] = [];
+  const entries: FileSystemEntry[] = [];
+  for (const item of Array.from(data.items)) {
+    if (item.kind !== 'file') continue;
+    const entry = item.webkitGetAsEntry();
+    // A file without an entry (a browser without the entries API, or a scripted drop) is taken as a loose file.
+    const file = entry ? null : item.getAsFile();
+    if (entry) entries.push(entry);
+    else if (file) out.push({ path: file.name, file });
+  }
   const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
     if (entry.isFile) {
       const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
