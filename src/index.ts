@@ -136,3 +136,5 @@ export { idxBytes } from './data/idx-bytes.js';
 // issue 11: --device in Node (onnxruntime-node's CPU or WebGPU execution provider)
 export { checkDevice, DEVICES, nodeRuntimeFor } from './runtime/node.js';
 export type { Device } from './runtime/node.js';
+export { datasetFromImages } from './data/pixels.js';
+export type { DecodedImage } from './data/pixels.js';

@@ -31,7 +31,11 @@ export interface ReadyInfo {
 export interface TrainRequest {
   /** A preset name, or 'continue' (the opened or last trained run). Default 'lecture-conv'. */
   preset?: string;
-  /** A catalog data set ('mnist', 'fashion-mnist'). */
+  /**
+   * A catalog data set ('mnist', 'fashion-mnist'), or 'own-images': the folder last picked
+   * (`[data-testid=train-files]`) or dropped on the Train panel, resized to 28×28; `limit` does
+   * not apply to it, and the explorer shows the same images (no test split).
+   */
   data?: string;
   epochs?: number;
   /** Training images (the first ones); all when absent. */
@@ -41,6 +45,19 @@ export interface TrainRequest {
   seed?: number;
   /** Redraw the explorer's panels after every epoch (default true). */
   redraw?: boolean;
+}
+
+/** The data set the page made from the user's own images (what `ownImages` resolves to). */
+export interface OwnImagesInfo {
+  /** The folder's name ('images' for loose files). */
+  name: string;
+  count: number;
+  /** [height, width, channels]. */
+  shape: number[];
+  labelNames: string[] | null;
+  labels: number[] | null;
+  /** Every pixel, count × height × width × channels, HWC, in [0, 1]. */
+  images: number[];
 }
 
 /** One epoch's figures, as `train` resolves them. */
@@ -69,6 +86,11 @@ export interface VaekitHook {
   train(req: TrainRequest): Promise<EpochFigures[]>;
   /** Decodes latent vectors (row-major, n × latentDim) with the model the panels show; resolves to the images' pixels. */
   decode(z: number[], labels?: number[]): Promise<number[]>;
+  /**
+   * The data set made from the images last picked or dropped on the Train panel (null before any);
+   * set by the Train panel, so tests compare it with Node's `loadImageFolder`.
+   */
+  ownImages?(): Promise<OwnImagesInfo | null>;
   /** The run's files at the last complete epoch, by name (what Download zips). */
   exportRun(): Promise<Record<string, Uint8Array>>;
 }

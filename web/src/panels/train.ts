@@ -1,6 +1,7 @@
 /**
  * Train: a model trained in this page with the library's {@link TrainingSession} — a seed preset
- * or a JSON config, on a data set from the catalog (data/index.json) —
+ * or a JSON config, on a data set from the catalog (data/index.json) or on the user's own folder
+ * of images (picked or dropped, decoded in this page: web/src/images.ts) —
  * with a progress bar, live loss curves, pause/resume and stop; after every epoch the explorer's
  * panels redraw from the model as it is. Download gives the run's files as one .zip that the
  * `vaekit` commands open. A run opened by `vaekit serve` can continue training here.
@@ -14,7 +15,8 @@ import type { Runtime } from '../../../src/runtime/runtime.js';
 import type { EpochLog } from '../../../src/train/fit.js';
 import { TrainingSession, type SessionProgress } from '../../../src/train/session.js';
 import { curvesSvg } from '../../../src/viz/plots.js';
-import type { TrainRequest } from '../hook.js';
+import type { OwnImagesInfo, TrainRequest } from '../hook.js';
+import { droppedFiles, imagesDataset, pickedFiles, type PickedFile } from '../images.js';
 import { $, option, showError, track } from '../page.js';
 
 /** What the panel needs from the page. */
@@ -35,6 +37,10 @@ export interface TrainPanel {
 }
 
 const CONTINUE = 'continue';
+/** The data option for the user's own images (TrainRequest.data). */
+export const OWN_IMAGES = 'own-images';
+/** The size own images are resized to: what `vaekit train --data FOLDER --size 28` gives, as the seed presets take. */
+const OWN_SIZE: [number, number] = [28, 28];
 
 /** Wires the Train panel. */
 export function setupTrain(deps: TrainDeps): TrainPanel {
@@ -70,14 +76,66 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
       );
   });
 
+  // The user's own images: decoded when picked or dropped, kept until the next pick.
+  const ownBox = $('train-own');
+  const ownInfo = $('train-own-info');
+  let own: Promise<Dataset> | null = null;
+  // Last in the list: the catalog's data sets are inserted before it.
+  const ownOption = option(OWN_IMAGES, 'your images…');
+  dataBox.append(ownOption);
+  const showOwn = () => {
+    ownBox.hidden = dataBox.value !== OWN_IMAGES;
+  };
+  const takeOwn = (files: PickedFile[]) => {
+    dataBox.value = OWN_IMAGES;
+    showOwn();
+    ownInfo.textContent = `decoding ${files.length} files…`;
+    own = imagesDataset(files, OWN_SIZE);
+    void own.then(
+      (d) => {
+        ownInfo.textContent = `${d.name}: ${d.count} images, ${d.shape.join('×')}, ${d.labelNames ? `${d.labelNames.length} classes (${d.labelNames.join(', ')})` : 'no classes'}`;
+      },
+      (err: unknown) => {
+        ownInfo.textContent = 'no images';
+        showError(err);
+      },
+    );
+  };
+  dataBox.addEventListener('change', showOwn);
+  showOwn();
+  $<HTMLInputElement>('train-files').addEventListener('change', (e) => {
+    const list = (e.target as HTMLInputElement).files;
+    if (list && list.length > 0) takeOwn(pickedFiles(list));
+  });
+  // A drop anywhere on the Train panel takes the folder (and keeps the browser from opening the file).
+  const section = $('train');
+  section.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    ownBox.classList.add('dragging');
+  });
+  section.addEventListener('dragleave', () => ownBox.classList.remove('dragging'));
+  section.addEventListener('drop', (e) => {
+    e.preventDefault();
+    ownBox.classList.remove('dragging');
+    if (e.dataTransfer) void droppedFiles(e.dataTransfer).then(takeOwn, showError);
+  });
+  window.__vaekit.ownImages = async (): Promise<OwnImagesInfo | null> => {
+    if (!own) return null;
+    const d = await own;
+    return { name: d.name, count: d.count, shape: [...d.shape], labelNames: d.labelNames, labels: d.labels ? Array.from(d.labels) : null, images: Array.from(d.images) };
+  };
+
   // The data sets the server (or the static site) offers.
   let catalog: DataCatalog = { format: 'vaekit-data', datasets: [] };
   const catalogLoaded = fetch(CATALOG_PATH, { cache: 'no-cache' })
     .then((r) => (r.ok ? (r.json() as Promise<DataCatalog>) : catalog))
     .then((c) => {
       catalog = c;
-      for (const d of c.datasets) dataBox.append(option(d.name, d.title));
+      const ownChosen = dataBox.value === OWN_IMAGES && own !== null;
+      for (const d of c.datasets) dataBox.insertBefore(option(d.name, d.title), ownOption);
+      if (!ownChosen && c.datasets.length > 0) dataBox.value = c.datasets[0].name;
       if (deps.run?.source && c.datasets.some((d) => d.name === deps.run!.source)) dataBox.value = deps.run.source;
+      showOwn();
     });
   let session: TrainingSession | null = null;
   const curve: { x: number[]; loss: number[] } = { x: [], loss: [] };
@@ -101,6 +159,12 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
 
   /** Loads the data and makes the session the form describes. */
   const prepare = async (): Promise<{ session: TrainingSession; test: Dataset }> => {
+    if (dataBox.value === OWN_IMAGES) {
+      if (!own) throw new Error('no images yet: choose or drop a folder of PNG or JPEG images');
+      // All of them (no limit), and the explorer shows the same images: there is no test split.
+      const images = await own;
+      return make(images, images, 'images', undefined);
+    }
     await catalogLoaded;
     const limit = Number(limitBox.value) || undefined;
     {
@@ -207,6 +271,7 @@ export function setupTrain(deps: TrainDeps): TrainPanel {
       await catalogLoaded;
       presetBox.value = req.preset ?? 'lecture-conv';
       if (req.data !== undefined) dataBox.value = req.data;
+      showOwn();
       limitBox.value = req.limit === undefined ? '' : String(req.limit);
       if (req.epochs !== undefined) epochsBox.value = String(req.epochs);
       if (req.batchSize !== undefined) batchBox.value = String(req.batchSize);
