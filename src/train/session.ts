@@ -167,6 +167,7 @@ export class TrainingSession {
     if (this.running) throw new Error('TrainingSession: already training');
     this.running = true;
     this.abort = new AbortController();
+    let lastYield = performance.now();
     const left = (p: BatchProgress) => (p.batches - p.batch) * (p.seen / p.batch) + (p.epochs - p.epoch) * this.train.count;
     try {
       const r = await fit(this.vae, this.train, {
@@ -178,7 +179,12 @@ export class TrainingSession {
         onBatch: (p) => {
           const imagesPerSecond = p.seen / Math.max(p.seconds, 1e-9);
           hooks.onBatch?.({ ...p, imagesPerSecond, etaSeconds: left(p) / imagesPerSecond });
-          return this.gate ?? undefined;
+          if (this.gate) return this.gate;
+          // ORT's wasm backend settles its promises at once, so a loop of steps would run as
+          // microtasks only and starve the page (no repaint, no clicks) for a whole epoch: hand
+          // the event loop a turn every ~40 ms.
+          if (performance.now() - lastYield < 40) return undefined;
+          return nextTurn().then(() => void (lastYield = performance.now()));
         },
         onEpoch: async (log) => {
           this.history.push(log);
@@ -246,4 +252,18 @@ export class TrainingSession {
       metrics: last ? { train: lossTerms(last) } : {},
     });
   }
+}
+
+/** Resolves on a later turn of the event loop (a macrotask: the page repaints and takes input first). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof MessageChannel === 'undefined') return void setTimeout(resolve, 0);
+    // A message arrives on the next turn without setTimeout's 4 ms clamp.
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
