@@ -12,8 +12,9 @@
  *        [--out bench/results/page.json]
  *
  * Configurations: wasm1/wasm2 (ort.wasm.min.mjs, 1 or 2 threads), webgpu (native WebGPU EP on the
- * graph as the engine makes it), webgpuLowered (the same on `lowerForWebgpu`'s graph: no Concat
- * or Split wider than 8, no MaxPool Indices), jsep (the JSEP WebGPU EP of ort.min.mjs; not by default: it computes
+ * graph as recorded on the CPU runtime: it fails on the wide packed Split — the engine builds its
+ * WebGPU graphs with Split/Concat trees itself, see test/web/webgpu.test.ts), webgpuLowered (the
+ * same on `lowerForWebgpu`'s graph: no Concat or Split wider than 8, no MaxPool Indices, no Sum), jsep (the JSEP WebGPU EP of ort.min.mjs; not by default: it computes
  * wrong outputs here, see the JSON's diffs).
  *
  * SwiftShader is a CPU Vulkan: its WebGPU timings say nothing of a real GPU (correctness only).
