@@ -5,19 +5,20 @@
  *   wasm backend; the loss falls from epoch to epoch;
  * - cross-runtime consistency: the same seed, batches and noise give, after 20 steps, the weights
  *   Node's onnxruntime (CPU) gives through the same `TrainingSession`;
- * - the exported run loads in Node, its decoder gives the page's images for the same z, and
- *   `vaekit train --resume` continues it;
+ * - the exported run loads in Node, its decoder gives the page's images for the same z, its
+ *   download (.zip) makes a report with `vaekit report`, and `vaekit train --resume` continues it;
  * - a run trained in Node opens in the page (`startExplorer`) and continues training there.
  * Skipped, with a message, where /usr/bin/chromium is absent (apt-get install chromium).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadMnist } from '../../src/data/index.js';
-import { RUN_FILES } from '../../src/run/files.js';
+import { RUN_FILES, runZip } from '../../src/run/files.js';
 import { loadRun } from '../../src/run/run.js';
 import { trainRun } from '../../src/run/train.js';
 import { nodeRuntime } from '../../src/runtime/node.js';
@@ -25,7 +26,7 @@ import { startExplorer, startStudio, type Explorer } from '../../src/serve/serve
 import { parseCheckpoint } from '../../src/train/checkpoint-format.js';
 import { TrainingSession } from '../../src/train/session.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
-import { testImages, tinyRun } from '../serve/helpers.js';
+import { root, testImages, tinyRun } from '../serve/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the page's training tests`;
@@ -140,6 +141,13 @@ test('the studio trains medium-dense in the page: the same weights as Node after
   const inPage = await page.evaluate((zz) => window.__vaekit.decode(zz), z);
   assert.ok(maxDiff(inNode, inPage) < 1e-4, `decoded pixels differ by ${maxDiff(inNode, inPage)}`);
   await run.vae.dispose();
+
+  // The download (one .zip) is what `vaekit report` takes: unpacked beside it, then the report.
+  const zip = join(dir, 'download.zip');
+  writeFileSync(zip, runZip(await exported(page)));
+  const report = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'report', zip], { encoding: 'utf8' });
+  assert.equal(report.status, 0, report.stderr);
+  assert.ok(existsSync(join(dir, 'download', 'report.html')), report.stdout);
 
   // … and `vaekit train --resume` continues it in Node.
   const resumed = await trainRun({ out, resume: true, epochs: 4, data: { train: loadMnist('train', { limit: 1000 }), test: loadMnist('test', { limit: 200 }) } });
