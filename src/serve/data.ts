@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
 import { loadDataSource, sourceOf } from '../data/source.js';
-import { RUN_FILES, type Manifest, type Run } from '../run/run.js';
+import { loadRun, RUN_FILES, type Manifest, type Run } from '../run/run.js';
 import { writeFileAtomic } from '../util/files.js';
 import { buildExplorerData, EXPLORER_FORMAT_VERSION, type ExplorerData, type ExplorerDataOptions } from '../tools/explorer.js';
 
@@ -63,4 +63,21 @@ export async function ensureExplorerData(run: Run, opts: ExplorerDataOptions & {
   });
   writeFileAtomic(join(run.dir, EXPLORER_FILE), JSON.stringify(data));
   return true;
+}
+
+/**
+ * Loads the run folder (one-line errors for a damaged run), makes RUN/explorer.json current
+ * ({@link ensureExplorerData}: `log` hears when it was written, and how long it took) and gives
+ * the model back. Returns what the caller describes the run by.
+ */
+export async function prepareExplorerData(runDir: string, opts: { data?: Dataset; log?: (line: string) => void } = {}): Promise<Pick<Run, 'manifest' | 'epochsDone'>> {
+  const run = loadRun(runDir);
+  try {
+    const t0 = performance.now();
+    if (await ensureExplorerData(run, { data: opts.data }))
+      opts.log?.(`wrote ${join(runDir, EXPLORER_FILE)} (test-set means, class means, test images) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await run.vae.dispose();
+  }
+  return { manifest: run.manifest, epochsDone: run.epochsDone };
 }

@@ -18,10 +18,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/index.js';
-import { loadRun, readManifest, RUN_FILES } from '../run/run.js';
+import { readManifest, RUN_FILES } from '../run/run.js';
 import { CATALOG_PATH } from '../data/catalog.js';
 import { standardCatalog } from './catalog.js';
-import { ensureExplorerData, EXPLORER_FILE } from './data.js';
+import { EXPLORER_FILE, prepareExplorerData } from './data.js';
 
 /** URL path under which onnxruntime-web's files are served (the page sets `ort.env.wasm.wasmPaths` to it). */
 export const ORT_PATH = '/ort/';
@@ -133,14 +133,7 @@ export async function startExplorer(runDir: string, opts: ExplorerOptions = {}):
   checkPort(opts.port);
   readManifest(runDir);
   const files = allowList(runDir);
-  const run = loadRun(runDir);
-  try {
-    const t0 = performance.now();
-    if (await ensureExplorerData(run, { data: opts.data }))
-      opts.log?.(`wrote ${join(runDir, EXPLORER_FILE)} (test-set means, class means, test images) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } finally {
-    await run.vae.dispose();
-  }
+  await prepareExplorerData(runDir, opts);
   return listen(files, opts);
 }
 

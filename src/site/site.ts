@@ -16,9 +16,8 @@ import { CATALOG_PATH, type CatalogEntry, type CatalogSplit, type DataCatalog } 
 import { idxBytes } from '../data/idx-bytes.js';
 import { loadFashionMnist, loadMnist, type Dataset, type Split } from '../data/index.js';
 import { standardCatalog } from '../serve/catalog.js';
-import { loadRun } from '../run/run.js';
 import { allowList, type Served } from '../serve/server.js';
-import { ensureExplorerData, EXPLORER_FILE } from '../serve/data.js';
+import { prepareExplorerData } from '../serve/data.js';
 import { fsyncDir, tempName } from '../util/files.js';
 import { VERSION } from '../version.js';
 
@@ -53,14 +52,7 @@ export interface SiteResult {
  */
 export async function buildSite(runDir: string, outDir: string, opts: BuildSiteOptions = {}): Promise<SiteResult> {
   checkDestination(outDir, opts.overwrite === true);
-  const run = loadRun(runDir);
-  try {
-    const t0 = performance.now();
-    if (await ensureExplorerData(run, { data: opts.data }))
-      opts.log?.(`wrote ${join(runDir, EXPLORER_FILE)} (test-set means, class means, test images) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } finally {
-    await run.vae.dispose();
-  }
+  const run = await prepareExplorerData(runDir, opts);
   const m = run.manifest;
   const what = `the latent-space explorer of the run ${m.preset ?? 'of a custom model'} (${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}${m.dataset ? ` on ${m.dataset.name}` : ''})`;
   const files = serverFiles(allowList(runDir));

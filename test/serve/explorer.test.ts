@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Dataset } from '../../src/data/index.js';
 import type { PresetName } from '../../src/models/presets.js';
 import type { VAEConfig } from '../../src/models/vae.js';
@@ -21,11 +21,10 @@ import { Rng } from '../../src/rng.js';
 import { trainRun } from '../../src/run/train.js';
 import { startExplorer, type Explorer } from '../../src/serve/server.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
+import { chromiumSkip, launchChromium, openPage } from '../web/browser.js';
 import { root, testImages, tinyRun } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the explorer's browser tests`;
-if (skip) console.log(`skipping the explorer's browser tests: ${skip}`);
+const skip = chromiumSkip("the explorer's browser tests");
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-explorer-'));
 const explorers: Explorer[] = [];
@@ -42,10 +41,7 @@ async function serve(preset: PresetName, limit: number, epochs: number, batchSiz
 
 before(async () => {
   if (skip) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -55,21 +51,8 @@ after(async () => {
 
 /** Opens the explorer at `url` and waits until every section has drawn. */
 async function open(url: string, viewport = { width: 1400, height: 1000 }): Promise<Page> {
-  const context = await browser!.newContext({ viewport, deviceScaleFactor: 1 });
-  const origin = new URL(url).origin;
   // Anything not from the vaekit server is refused (and recorded): no CDN, no network.
-  await context.route('**/*', (route) => {
-    if (new URL(route.request().url()).origin === origin) return route.continue();
-    foreign.push(route.request().url());
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  await page.goto(`${url}?seed=7`);
+  const { page, problems } = await openPage(browser!, `${url}?seed=7`, { viewport, foreign });
   await page.evaluate(() => window.__vaekit.ready);
   await settle(page);
   assert.deepEqual(problems, []);

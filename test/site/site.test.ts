@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { loadMnist } from '../../src/data/index.js';
 import { RUN_FILES } from '../../src/run/run.js';
 import { allowList, ORT_FILES } from '../../src/serve/server.js';
@@ -20,8 +19,8 @@ import { buildSite, buildStudioSite, SITE_MARK } from '../../src/site/site.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
 import { cli, oneLineError, vaekitIn } from '../cli/helpers.js';
 import { tinyRun } from '../serve/helpers.js';
+import { CHROMIUM, launchChromium, openPage, STUDIO_404 } from '../web/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 const skipBrowser = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the site's browser test`
@@ -125,26 +124,9 @@ function pythonServer(root: string): Promise<string> {
 
 test('served by a plain static server, the site loads in Chromium: the page is ready, with no error', { skip: skipBrowser }, async () => {
   const url = await pythonServer(site);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    const foreign: string[] = [];
-    const origin = new URL(url).origin;
-    await context.route('**/*', (route) => {
-      if (new URL(route.request().url()).origin === origin) return route.continue();
-      foreign.push(route.request().url());
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    await page.goto(url);
+    const { page, problems, foreign } = await openPage(browser, url, { viewport: { width: 1200, height: 900 } });
     const ready = await page.evaluate(() => window.__vaekit.ready);
     await page.evaluate(() => window.__vaekit.idle());
     assert.equal(ready.preset, 'medium-dense');
@@ -167,15 +149,9 @@ test('vaekit site --studio: the studio from a plain static server trains on its 
   assert.ok(files.includes('data/index.json') && files.includes('data/mnist/train-images-sample.idx.gz'), files.join(' '));
   assert.equal(files.filter((f) => f.startsWith('run/')).length, 0);
   const url = await pythonServer(studio);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(url);
+    const { page, problems } = await openPage(browser, url, { ignoreConsole: STUDIO_404 });
     assert.equal((await page.evaluate(() => window.__vaekit.ready)).mode, 'studio');
     const history = await page.evaluate(() => window.__vaekit.train({ preset: 'medium-dense', data: 'mnist', epochs: 1, limit: 300, batchSize: 100, seed: 1 }));
     assert.equal(history.length, 1);

@@ -11,16 +11,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadImageFolder } from '../../src/data/images.js';
 import { RUN_FILES } from '../../src/run/files.js';
 import { startStudio, type Explorer } from '../../src/serve/server.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
 import { writePng } from '../data/helpers.js';
+import { chromiumSkip, launchChromium, openPage, STUDIO_404 } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the page's own-images test`;
-if (skip) console.log(`skipping the page's own-images test: ${skip}`);
+const skip = chromiumSkip("the page's own-images test");
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-own-images-'));
 let browser: Browser | undefined;
@@ -28,10 +27,7 @@ let studio: Explorer | undefined;
 
 before(async () => {
   if (skip) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -42,17 +38,7 @@ after(async () => {
 /** Opens the studio (started once) with no other origin reachable, and waits for `ready`. */
 async function open(): Promise<{ page: Page; problems: string[] }> {
   studio ??= await startStudio({ port: 0 });
-  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
-  const origin = new URL(studio.url).origin;
-  await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    // The studio asks for run/manifest.json to learn it has no run: that one 404 is expected.
-    if (m.type() === 'error' && !m.text().includes('404')) problems.push(m.text());
-  });
-  await page.goto(studio.url);
+  const { page, problems } = await openPage(browser!, studio.url, { ignoreConsole: STUDIO_404 });
   await page.evaluate(() => window.__vaekit.ready);
   return { page, problems };
 }

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadMnist } from '../../src/data/index.js';
 import { RUN_FILES, runZip } from '../../src/run/files.js';
 import { loadRun } from '../../src/run/run.js';
@@ -27,10 +27,9 @@ import { parseCheckpoint } from '../../src/train/checkpoint-format.js';
 import { TrainingSession } from '../../src/train/session.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
 import { root, testImages, tinyRun } from '../serve/helpers.js';
+import { chromiumSkip, launchChromium, openPage, STUDIO_404 } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the page's training tests`;
-if (skip) console.log(`skipping the page's training tests: ${skip}`);
+const skip = chromiumSkip("the page's training tests");
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-page-train-'));
 const servers: Explorer[] = [];
@@ -38,10 +37,7 @@ let browser: Browser | undefined;
 
 before(async () => {
   if (skip) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -51,17 +47,7 @@ after(async () => {
 
 /** Opens the page at `url` (no other origin reachable) and waits for `ready`. */
 async function open(url: string): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
-  const origin = new URL(url).origin;
-  await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    // The studio asks for run/manifest.json to learn it has no run: that one 404 is expected.
-    if (m.type() === 'error' && !m.text().includes('404')) problems.push(m.text());
-  });
-  await page.goto(`${url}?seed=3`);
+  const { page, problems } = await openPage(browser!, `${url}?seed=3`, { ignoreConsole: STUDIO_404 });
   await page.evaluate(() => window.__vaekit.ready);
   return { page, problems };
 }

@@ -16,14 +16,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startStudio, type Explorer } from '../../src/serve/server.js';
 import { parseCheckpoint } from '../../src/train/checkpoint-format.js';
 import type {} from '../../web/src/hook.js'; // window.__vaekit
+import { chromiumSkip, launchChromium } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the WebGPU tests`;
-if (skip) console.log(`skipping the WebGPU tests: ${skip}`);
+const skip = chromiumSkip('the WebGPU tests');
 
 let browser: Browser | undefined;
 let studio: Explorer | undefined;
@@ -31,20 +30,7 @@ let studio: Explorer | undefined;
 before(async () => {
   if (skip) return;
   studio = await startStudio({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // No --disable-gpu: WebGPU needs the GPU process (on SwiftShader here).
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium({ webgpu: true }); // no --disable-gpu: WebGPU needs the GPU process (SwiftShader here)
 });
 after(async () => {
   await browser?.close();
