@@ -7,10 +7,10 @@
  * checkpoint holds.
  *
  * Weights and optimizer state live in flat Float32Arrays (one for all weights, one per optimizer
- * slot) that ping-pong between two buffer sets, so a training step neither reallocates them nor
- * feeds more than a few tensors however many weights there are: the step graph splits the
- * weights out of the flat vector, concatenates the gradients back into one, and traces the
- * optimizer's update once over the flat vectors.
+ * slot), so a training step feeds only a few tensors however many weights there are: the step
+ * graph splits the weights out of the flat vector, concatenates the gradients back into one, and
+ * traces the optimizer's update once over the flat vectors. The step's outputs — the runtime's
+ * own fresh arrays — become the state as they are.
  */
 import { grad } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
@@ -93,9 +93,8 @@ export class Engine implements Checkpointable {
   /** Start of each weight in the flat buffers (graph layout, row-major), and the total. */
   private readonly offsets: number[] = [];
   private readonly total: number;
-  /** The current buffer set, and the other one of the ping-pong (made on the first step). */
+  /** The current buffers. */
   private state: StateBuffers;
-  private spare: StateBuffers | null = null;
   /** Per-weight views of the current flat weights, and per-weight, per-slot views of the slots. */
   private values: Float32Array[];
   private slots: Float32Array[][];
@@ -253,21 +252,16 @@ export class Engine implements Checkpointable {
   async trainStep(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, number>> {
     const s = await this.session(key, () => this.trainGraph(trace()));
     const cur = this.state;
-    const next = (this.spare ??= this.newState());
     const flat = (data: Float32Array): Feed => ({ data, dims: [this.total] });
     const all: Record<string, Feed> = { ...feeds, t: { data: Float32Array.of(this.step + 1), dims: [] }, params: flat(cur.params) };
-    const into: Record<string, Feed> = { 'new:params': flat(next.params) };
-    this.optimizer.slots.forEach((slot, k) => {
-      all[`slots/${slot}`] = flat(cur.slots[k]);
-      into[`new:slots/${slot}`] = flat(next.slots[k]);
-    });
-    this.optimizer.globals.forEach((g, k) => {
-      all[g.name] = { data: cur.globals[k], dims: [] };
-      into[`new:${g.name}`] = { data: next.globals[k], dims: [] };
-    });
-    const r = await s.run(all, into);
-    // Swap buffer sets: what was written becomes current, the old ones are written next step.
-    this.spare = cur;
+    this.optimizer.slots.forEach((slot, k) => (all[`slots/${slot}`] = flat(cur.slots[k])));
+    this.optimizer.globals.forEach((g, k) => (all[g.name] = { data: cur.globals[k], dims: [] }));
+    const r = await s.run(all);
+    const next: StateBuffers = {
+      params: r['new:params'],
+      slots: this.optimizer.slots.map((slot) => r[`new:slots/${slot}`]),
+      globals: this.optimizer.globals.map((g) => r[`new:${g.name}`]),
+    };
     this.state = next;
     this.values = this.weightViews(next.params);
     this.slots = this.slotViews(next.slots);

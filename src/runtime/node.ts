@@ -112,14 +112,13 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, devi
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds, into) {
+    async run(feeds) {
       const ortFeeds: Record<string, Ort.Tensor> = {};
       for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = tensor(f);
-      const fetches: Record<string, Ort.Tensor | null> = {};
-      for (const name of session.outputNames) fetches[name] = into?.[name] ? tensor(into[name]) : null;
-      const out = await session.run(ortFeeds, fetches);
+      // The outputs' arrays own ORT's buffers (no copy); they are released when collected.
+      const out = await session.run(ortFeeds);
       const result: Record<string, Float32Array> = {};
-      for (const name of session.outputNames) result[name] = into?.[name]?.data ?? (out[name].data as Float32Array);
+      for (const name of session.outputNames) result[name] = out[name].data as Float32Array;
       return result;
     },
     endProfiling() {

@@ -134,20 +134,13 @@ function wrap(ort: OrtModule, session: Ort.InferenceSession): Compiled {
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    run: (feeds, into) =>
+    run: (feeds) =>
       enqueue(async () => {
         const ortFeeds: Record<string, Ort.Tensor> = {};
         for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = tensor(f);
         const out = await session.run(ortFeeds);
         const result: Record<string, Float32Array> = {};
-        for (const name of session.outputNames) {
-          const data = out[name].data as Float32Array;
-          // The wasm backend cannot write into caller buffers (pre-allocated outputs are a
-          // native-runtime feature), so `into` is honoured by copying.
-          const target = into?.[name]?.data;
-          if (target) target.set(data);
-          result[name] = target ?? data;
-        }
+        for (const name of session.outputNames) result[name] = out[name].data as Float32Array;
         return result;
       }),
     endProfiling() {},
