@@ -43,5 +43,5 @@ console.log(`${preset}: ${ms(total)} ms of kernels per step in ${byNode.size} no
 console.log('by op type (ms/step):');
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${op.padEnd(18)} ${ms(us).padStart(7)}`);
 console.log('\nslowest nodes (ms/step):');
-for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 12))
+for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, Number(process.env.TOP ?? 12)))
   console.log(`  ${ms(n.us).padStart(6)}  ${n.op.padEnd(14)} ${name.replace('_kernel_time', '').padEnd(22)} ${n.shapes}`);

@@ -290,10 +290,17 @@ export const OPS = {
         // Conv+ReLU, so that stays ORT's, and so do exported models, whose constant weights get
         // ORT's NCHWc Conv.
         const [ho, wo] = out.shape.slice(2) as number[];
-        const xp = p.some((v) => v !== 0) ? one(L, 'Pad', [ins[0], L.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : ins[0]; // (N, Ci, Hp, Wp)
+        const padding = p.some((v) => v !== 0);
+        const pad = (t: string) => (padding ? one(L, 'Pad', [t, L.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : t);
         const [hp, wp] = [h + p[0] + p[2], w + p[1] + p[3]];
         const wt = one(L, 'Transpose', [one(L, 'Reshape', [ins[1], L.ints([ci, kh * kw])])], { perm: { ints: [1, 0] } }); // (kh·kw, Ci)
-        const z = one(L, 'Reshape', [one(L, 'MatMul', [wt, one(L, 'Reshape', [xp, L.ints([0, ci, hp * wp])])]), L.ints([0, kh * kw, hp, wp])]); // (N, kh·kw, Hp, Wp)
+        // Pad whichever of x and z has fewer planes (zero pixels contract to zero either way, so the
+        // values are the same): ORT's Pad of 28-float rows ran at ≈ 2 GB/s, so padding the 9 tap
+        // planes instead of 16 input channels saves ≈ 40% of it.
+        const z =
+          ci <= kh * kw
+            ? one(L, 'Reshape', [one(L, 'MatMul', [wt, one(L, 'Reshape', [pad(ins[0]), L.ints([0, ci, hp * wp])])]), L.ints([0, kh * kw, hp, wp])])
+            : pad(one(L, 'Reshape', [one(L, 'MatMul', [wt, one(L, 'Reshape', [ins[0], L.ints([0, ci, h * w])])]), L.ints([0, kh * kw, h, w])])); // (N, kh·kw, Hp, Wp)
         const taps: string[] = [];
         for (let u = 0; u < kh; u++)
           for (let v = 0; v < kw; v++) {
