@@ -150,6 +150,8 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     }
   }
 
+  const merged = mergeOptionalOutputs(nodes);
+
   // An output computed by a node of this graph takes that node's output name (every consumer
   // renamed too); an Identity copy is left only for a graph input, a constant, or a tensor that
   // is already another output. Copies of the new weights and slots were ≈ 5% of a dense step.
@@ -157,7 +159,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   for (const n of nodes) for (const o of n.output) producers.set(o, n);
   const renamed = new Map<string, string>();
   const graphOutputs = spec.outputs.map(({ name, tensor }) => {
-    const src = names.get(tensor.id)!;
+    const src = merged.get(names.get(tensor.id)!) ?? names.get(tensor.id)!;
     const producer = producers.get(src);
     if (producer && !renamed.has(src)) {
       producer.output = producer.output.map((o) => (o === src ? name : o));
@@ -177,6 +179,38 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     graph: onnx.GraphProto.create({ name: spec.name ?? 'vaekit', node: nodes, initializer: initializers, input: graphInputs, output: graphOutputs }),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** ONNX ops whose trailing outputs are optional extras: asking for more leaves the first ones as they are. */
+const OPTIONAL_OUTPUTS = new Set(['MaxPool']);
+
+/**
+ * Merges nodes of such an op that read the same inputs with the same attributes into one, the
+ * one with the most outputs, at the earliest node's place (so the node list stays in
+ * topological order); consumers of the dropped node read the kept one. A training step's forward
+ * MaxPool and its gradient's MaxPool-with-indices become one node: the values come with the
+ * indices at no cost, and the forward pass no longer runs its own MaxPool (with NCHWc reorders
+ * around it). Returns the renamed outputs, dropped → kept; `nodes` is edited in place.
+ */
+function mergeOptionalOutputs(nodes: Array<InstanceType<typeof onnx.NodeProto>>): Map<string, string> {
+  const renamed = new Map<string, string>();
+  const first = new Map<string, number>();
+  const dropped = new Set<number>();
+  nodes.forEach((n, i) => {
+    if (!OPTIONAL_OUTPUTS.has(n.opType)) return;
+    const key = `${n.opType}|${n.input.join(',')}|${JSON.stringify(n.attribute)}`;
+    const j = first.get(key);
+    if (j === undefined) return void first.set(key, i);
+    const [keep, drop] = n.output.length > nodes[j].output.length ? [n, nodes[j]] : [nodes[j], n];
+    drop.output.forEach((o, k) => renamed.set(o, keep.output[k]));
+    nodes[j] = keep;
+    dropped.add(i);
+  });
+  if (renamed.size === 0) return renamed;
+  const kept = nodes.filter((_, i) => !dropped.has(i));
+  nodes.splice(0, nodes.length, ...kept);
+  for (const n of nodes) n.input = n.input.map((name) => renamed.get(name) ?? name);
+  return renamed;
 }
 
 function attribute(name: string, v: OnnxAttr): InstanceType<typeof onnx.AttributeProto> {
