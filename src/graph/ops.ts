@@ -259,8 +259,7 @@ export const OPS = {
       if (batch.length === 0) return k;
       // One batch axis (the usual case): Shape reads just that dimension, and a factor of 1 needs
       // no Mul: 3 nodes instead of 5 (a dense step computes this a few times; small nodes cost ≈ 10 µs each).
-      const dimsOf =
-        batch.length === 1 ? one(L, 'Shape', [x], { start: { i: batch[0] }, end: { i: batch[0] + 1 } }) : one(L, 'Gather', [one(L, 'Shape', [x]), L.ints(batch)]);
+      const dimsOf = batch.length === 1 ? one(L, 'Shape', [x], { start: { i: batch[0] }, end: { i: batch[0] + 1 } }) : one(L, 'Gather', [one(L, 'Shape', [x]), L.ints(batch)]);
       const n = one(L, 'Cast', [one(L, 'ReduceProd', [dimsOf], { keepdims: { i: 0 } })], { to: { i: 1 } });
       return fixed === 1 ? n : one(L, 'Mul', [n, k]);
     },
