@@ -3,6 +3,7 @@
  * profiler on and prints milliseconds per step by ONNX op type and the slowest nodes.
  *
  *   node --import tsx bench/profile.ts [preset] [steps]      (after `npm run build`)
+ *   TOP=40 node --import tsx bench/profile.ts …               (list the 40 slowest nodes; default 12)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

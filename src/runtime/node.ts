@@ -115,7 +115,7 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, devi
     async run(feeds) {
       const ortFeeds: Record<string, Ort.Tensor> = {};
       for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = tensor(f);
-      // The outputs' arrays own ORT's buffers (no copy); they are released when collected.
+      // The binding copies each output into a new ArrayBuffer: the arrays are ours to keep.
       const out = await session.run(ortFeeds);
       const result: Record<string, Float32Array> = {};
       for (const name of session.outputNames) result[name] = out[name].data as Float32Array;

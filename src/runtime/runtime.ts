@@ -24,10 +24,9 @@ export interface Compiled {
   readonly outputNames: readonly string[];
   /**
    * Runs the model. Every output comes back as a new array that the caller keeps: the runtime
-   * never writes into it again. (No pre-allocated outputs: onnxruntime-node copies a
-   * pre-allocated output through a fresh allocation on every run, which cost ≈ 1,200 page faults
-   * and 1.5× the CPU time of a dense training step; its own output buffers it hands over as
-   * they are.)
+   * never writes into it again. (No pre-allocated outputs: onnxruntime-node 1.30 copies every
+   * output into a new ArrayBuffer anyway, and pre-allocated ones cost a dense training step up
+   * to ≈ 1,200 extra page faults; docs/PERFORMANCE.md, "Second pass".)
    */
   run(feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>>;
   /** Ends profiling (if on); the runtime writes `<profilePrefix>_<date>.json`. */
