@@ -1,0 +1,57 @@
+/**
+ * What `toOnnx` does to the nodes the lowerings emit: a MaxPool whose values and indices are both
+ * needed (a training step's forward pass and its gradient) becomes one node, and the merged model
+ * computes what the separate nodes did.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import onnxProto from 'onnx-proto';
+import { grad } from '../../src/graph/autodiff.js';
+import * as op from '../../src/graph/ops.js';
+import { input } from '../../src/graph/tensor.js';
+import { toOnnx } from '../../src/onnx/emit.js';
+import { Rng } from '../../src/rng.js';
+import { compile } from '../../src/runtime/node.js';
+
+const { onnx } = onnxProto;
+const nodesOf = (bytes: Uint8Array, opType: string) => onnx.ModelProto.decode(bytes).graph!.node.filter((n) => n.opType === opType);
+
+test('a forward MaxPool and its gradient share one MaxPool node, with the same values as apart', async () => {
+  const x = input('x', ['N', 2, 4, 6]);
+  const y = op.maxPool(x, [2, 2], [2, 2]);
+  const w = input('w', [1, 2, 2, 3]);
+  const [dx] = grad(op.reduceSum(op.mul(y, w), [0, 1, 2, 3]), [x]);
+  const both = toOnnx({
+    inputs: [x, w],
+    outputs: [
+      { name: 'y', tensor: y },
+      { name: 'dx', tensor: dx! },
+    ],
+  });
+  const pools = nodesOf(both, 'MaxPool');
+  assert.equal(pools.length, 1, 'one MaxPool left');
+  assert.equal(pools[0].output.length, 2, 'the one with the indices');
+
+  const data = new Rng(3).normalArray(2 * 2 * 4 * 6);
+  const wData = new Rng(4).normalArray(2 * 3 * 2);
+  const feeds = { x: { data, dims: [2, 2, 4, 6] }, w: { data: wData, dims: [1, 2, 2, 3] } };
+  const merged = await compile(both);
+  const apart = {
+    y: await compile(toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: y }] })),
+    dx: await compile(toOnnx({ inputs: [x, w], outputs: [{ name: 'dx', tensor: dx! }] })),
+  };
+  const r = await merged.run(feeds);
+  assert.deepEqual([...r.y], [...(await apart.y.run({ x: feeds.x })).y]);
+  assert.deepEqual([...r.dx], [...(await apart.dx.run(feeds)).dx]);
+  for (const s of [merged, apart.y, apart.dx]) await s.release();
+});
+
+test('MaxPools of other inputs or attributes stay apart', () => {
+  const x = input('x', ['N', 1, 6, 6]);
+  const outputs = [
+    { name: 'a', tensor: op.maxPool(x, [2, 2], [2, 2]) },
+    { name: 'b', tensor: op.maxPool(x, [3, 3], [3, 3]) },
+    { name: 'c', tensor: op.maxPool(op.relu(x), [2, 2], [2, 2]) },
+  ];
+  assert.equal(nodesOf(toOnnx({ inputs: [x], outputs }), 'MaxPool').length, 3);
+});
