@@ -48,10 +48,10 @@ export async function recordStep(preset: PresetName, steps = 3, batch = 128): Pr
       return {
         inputNames: inner.inputNames,
         outputNames: inner.outputNames,
-        async run(feeds, into) {
-          // Copy the feeds first: the engine's ping-pong buffers are overwritten by this run.
+        async run(feeds) {
+          // Copies: the engine may change its state buffers after the run (setWeights).
           const kept = isStep ? Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, copyFeed(f)])) : undefined;
-          const out = await inner.run(feeds, into);
+          const out = await inner.run(feeds);
           if (kept) last = { feeds: kept, reference: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.slice()])), outputNames: [...inner.outputNames] };
           return out;
         },

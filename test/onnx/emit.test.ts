@@ -14,7 +14,7 @@ import { Rng } from '../../src/rng.js';
 import { compile } from '../../src/runtime/node.js';
 
 const { onnx } = onnxProto;
-const nodesOf = (bytes: Uint8Array, opType: string) => onnx.ModelProto.decode(bytes).graph!.node.filter((n) => n.opType === opType);
+const nodesOf = (bytes: Uint8Array, opType: string) => (onnx.ModelProto.decode(bytes).graph?.node ?? []).filter((n) => n.opType === opType);
 
 test('a forward MaxPool and its gradient share one MaxPool node, with the same values as apart', async () => {
   const x = input('x', ['N', 2, 4, 6]);
@@ -30,7 +30,7 @@ test('a forward MaxPool and its gradient share one MaxPool node, with the same v
   });
   const pools = nodesOf(both, 'MaxPool');
   assert.equal(pools.length, 1, 'one MaxPool left');
-  assert.equal(pools[0].output.length, 2, 'the one with the indices');
+  assert.equal(pools[0].output?.length, 2, 'the one with the indices');
 
   const data = new Rng(3).normalArray(2 * 2 * 4 * 6);
   const wData = new Rng(4).normalArray(2 * 3 * 2);
