@@ -68,6 +68,7 @@ interface TrainFlags {
   config?: string;
   binarize?: boolean;
   device?: Device;
+  stepsPerRun?: number;
 }
 
 /** The objective the flags name; --samples alone is refused (it means nothing to the ELBO). */
@@ -114,6 +115,7 @@ export function trainCommand(program: Command): void {
     .option('--config <file.json>', 'a user-defined architecture (the "architecture" object of a manifest.json) instead of a preset')
     .option('--binarize', 'train on dynamically binarized images (Bernoulli decoders, as Burda et al.)')
     .option('--device <name>', DEVICE_HELP, oneOf('--device', DEVICES))
+    .option('--steps-per-run <n>', "training steps per call of the runtime, as Keras' steps_per_execution (default 8; same updates, fewer calls)", int('--steps-per-run'))
     .action(async (f: TrainFlags) => {
       if (f.config && f.preset) throw new UserError('--config and --preset: give one or the other');
       const config = f.config ? readConfig(f.config) : undefined;
@@ -127,7 +129,7 @@ export function trainCommand(program: Command): void {
         if (controller.signal.aborted) process.exit(130);
         controller.abort();
         stopBar();
-        process.stderr.write('\nstopping after this step; the last complete epoch stays in the run folder (Ctrl-C again to quit now)\n');
+        process.stderr.write('\nstopping after the steps under way; the last complete epoch stays in the run folder (Ctrl-C again to quit now)\n');
       };
       process.on('SIGINT', onSigint);
       const tty = process.stderr.isTTY === true;
@@ -144,6 +146,7 @@ export function trainCommand(program: Command): void {
           config,
           binarize: f.binarize,
           device: f.device,
+          stepsPerRun: f.stepsPerRun,
           data: f.data,
           dataOptions: { limit: f.limit, size: f.size ? [f.size, f.size] : undefined, channels: f.channels, labels: f.labels },
           epochs: f.epochs,

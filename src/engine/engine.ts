@@ -16,7 +16,7 @@ import { grad } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { input, topoSort, type Tensor } from '../graph/tensor.js';
 import type { Weight } from '../nn/layers.js';
-import { toOnnx } from '../onnx/emit.js';
+import { scanSteps, toOnnx } from '../onnx/emit.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import { Rng } from '../rng.js';
 import { nodeRuntime } from '../runtime/node.js';
@@ -250,13 +250,54 @@ export class Engine implements Checkpointable {
 
   /** One optimizer step: forward, loss, backward and update, in one run of one graph. */
   async trainStep(key: string, trace: () => LossDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, number>> {
-    const s = await this.session(key, () => this.trainGraph(trace()));
+    return (await this.trainSteps(key, trace, [feeds]))[0];
+  }
+
+  /**
+   * Optimizer steps one after the other, one per entry of `steps` (each the feeds of one step),
+   * with the same results as calling {@link trainStep} on each in turn; returns each step's
+   * metrics. Every step must feed the same names with the same dimensions. Where the runtime can
+   * loop (`Runtime.scan`), all of them run in one call of a graph that loops over the step graph,
+   * so the call, and the copy of the new weights and optimizer state out of the runtime, are paid
+   * once (docs/PERFORMANCE.md, "Several steps per run").
+   */
+  async trainSteps(key: string, trace: () => LossDef, steps: ReadonlyArray<Readonly<Record<string, Feed>>>): Promise<Array<Record<string, number>>> {
+    if (steps.length === 0) return [];
+    sameFeeds(steps);
+    const looped = this.runtime.scan === true;
+    const s = await this.session(key, () => {
+      const step = this.trainGraph(trace());
+      return looped ? scanSteps(step, this.carried()) : step;
+    });
+    if (!looped) {
+      const out: Array<Record<string, number>> = [];
+      for (const feeds of steps) out.push(perStep(s.outputNames, this.adopt(await s.run({ ...feeds, ...this.stateFeeds(), t: { data: Float32Array.of(this.step + 1), dims: [] } }), 1), 0));
+      return out;
+    }
+    // Each per-step feed stacked along a new first axis (K, …); the step counter too.
+    const k = steps.length;
+    const stacked: Record<string, Feed> = {};
+    for (const name of Object.keys(steps[0])) stacked[name] = { data: stack(steps.map((f) => f[name].data)), dims: [k, ...steps[0][name].dims] };
+    stacked.t = { data: Float32Array.from({ length: k }, (_, i) => this.step + 1 + i), dims: [k] };
+    const r = this.adopt(await s.run({ ...stacked, ...this.stateFeeds() }), k);
+    return steps.map((_, i) => perStep(s.outputNames, r, i));
+  }
+
+  /** The carried state's feeds: the flat weights, one flat tensor per slot, the globals. */
+  private stateFeeds(): Record<string, Feed> {
     const cur = this.state;
     const flat = (data: Float32Array): Feed => ({ data, dims: [this.total] });
-    const all: Record<string, Feed> = { ...feeds, t: { data: Float32Array.of(this.step + 1), dims: [] }, params: flat(cur.params) };
+    const all: Record<string, Feed> = { params: flat(cur.params) };
     this.optimizer.slots.forEach((slot, k) => (all[`slots/${slot}`] = flat(cur.slots[k])));
     this.optimizer.globals.forEach((g, k) => (all[g.name] = { data: cur.globals[k], dims: [] }));
-    const r = await s.run(all);
+    return all;
+  }
+
+  /**
+   * Makes the new state of a run that took `taken` steps the engine's (the runtime's fresh
+   * arrays, kept as they are); returns the run's outputs.
+   */
+  private adopt(r: Record<string, Float32Array>, taken: number): Record<string, Float32Array> {
     const next: StateBuffers = {
       params: r['new:params'],
       slots: this.optimizer.slots.map((slot) => r[`new:slots/${slot}`]),
@@ -265,10 +306,14 @@ export class Engine implements Checkpointable {
     this.state = next;
     this.values = this.weightViews(next.params);
     this.slots = this.slotViews(next.slots);
-    this.step++;
-    const metrics: Record<string, number> = {};
-    for (const k of s.outputNames) if (!k.startsWith('new:')) metrics[k] = r[k][0];
-    return metrics;
+    this.step += taken;
+    return r;
+  }
+
+  /** Which step inputs a loop carries from one step to the next, and the outputs that feed them. */
+  private carried(): Array<{ input: string; output: string }> {
+    const names = ['params', ...this.optimizer.slots.map((s) => `slots/${s}`), ...this.optimizer.globals.map((g) => g.name)];
+    return names.map((n) => ({ input: n, output: `new:${n}` }));
   }
 
   /**
@@ -383,6 +428,39 @@ export class Engine implements Checkpointable {
 
 function metricOutputs(l: LossDef): Array<{ name: string; tensor: Tensor }> {
   return Object.entries(l.metrics).map(([name, tensor]) => ({ name, tensor }));
+}
+
+/** Step `i`'s metrics from a training run's outputs (the `new:` state left out). */
+function perStep(names: readonly string[], r: Record<string, Float32Array>, i: number): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const k of names) if (!k.startsWith('new:')) m[k] = r[k][i];
+  return m;
+}
+
+/**
+ * Equal-length arrays one after the other in one array: a view when they already lie side by
+ * side in one buffer (as `fit` lays out a run's batches), else a copy.
+ */
+function stack(parts: readonly Float32Array[]): Float32Array {
+  const [first, n] = [parts[0], parts[0].length];
+  if (parts.every((p, i) => p.buffer === first.buffer && p.byteOffset === first.byteOffset + i * n * 4)) return new Float32Array(first.buffer, first.byteOffset, parts.length * n);
+  const all = new Float32Array(parts.length * n);
+  parts.forEach((p, i) => all.set(p, i * n));
+  return all;
+}
+
+/** Throws unless every step feeds the same names with the same dimensions as the first. */
+function sameFeeds(steps: ReadonlyArray<Readonly<Record<string, Feed>>>): void {
+  const shape = (f: Readonly<Record<string, Feed>>) =>
+    Object.keys(f)
+      .sort()
+      .map((k) => `${k} [${f[k].dims.join(',')}]`)
+      .join(', ');
+  const first = shape(steps[0]);
+  steps.forEach((f, i) => {
+    const got = shape(f);
+    if (got !== first) throw new RangeError(`trainSteps: every step must feed the same shapes; step 1 feeds ${first}, step ${i + 1} feeds ${got}`);
+  });
 }
 
 function scalars(r: Record<string, Float32Array>): Record<string, number> {

@@ -189,6 +189,21 @@ export class VAE implements LatentModel {
     return metrics(await this.engine.trainStep('train', () => this.lossGraph(), this.objectiveFeeds(x, eps, labels)));
   }
 
+  /**
+   * Optimizer steps on several batches in turn: the same updates and metrics as calling
+   * {@link trainStep} on each, in order (noise drawn in the same order too), but on the CPU in
+   * one run of the runtime, which pays the call and the hand-over of the new weights once (Keras'
+   * `steps_per_execution`). Every batch must hold the same number of images.
+   */
+  async trainSteps(batches: ReadonlyArray<{ x: Float32Array; eps?: Float32Array; labels?: Int32Array }>): Promise<StepMetrics[]> {
+    if (!Array.isArray(batches)) throw new TypeError(`trainSteps: expected an array of batches ({ x, eps?, labels? }), got ${typeof batches}`);
+    const feeds = batches.map((b, i) => {
+      if (b === null || typeof b !== 'object') throw new TypeError(`trainSteps: batch ${i + 1} must be an object { x, eps?, labels? }, got ${b === null ? 'null' : typeof b}`);
+      return this.objectiveFeeds(b.x, b.eps, b.labels);
+    });
+    return (await this.engine.trainSteps('train', () => this.lossGraph(), feeds)).map(metrics);
+  }
+
   /** The objective on a batch without touching the weights (e.g. test-set loss). */
   async evaluate(x: Float32Array, eps?: Float32Array, labels?: Int32Array): Promise<StepMetrics> {
     return metrics(await this.engine.evaluate('loss', () => this.lossGraph(), this.objectiveFeeds(x, eps, labels)));

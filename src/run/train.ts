@@ -50,6 +50,8 @@ export interface TrainRunOptions {
   overwrite?: boolean;
   /** Train on dynamically binarized images (each pixel 1 with probability = its intensity, per step). */
   binarize?: boolean;
+  /** Training steps per runtime call (default 8; see `FitOptions.stepsPerRun`). Not recorded in the run. */
+  stepsPerRun?: number;
   signal?: AbortSignal;
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (log: EpochLog) => void;
@@ -340,6 +342,7 @@ async function trainInto(o: TrainRunOptions, st: TrainState): Promise<TrainRunRe
     klWarmup,
     initialEpoch: first,
     binarize,
+    ...(o.stepsPerRun !== undefined ? { stepsPerRun: o.stepsPerRun } : {}),
     signal: o.signal,
     onBatch: o.onBatch,
     onEpoch: (log) => {

@@ -129,7 +129,7 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, devi
 }
 
 const runtimes: Record<Device, Runtime> = {
-  cpu: { name: 'onnxruntime-node (cpu)', compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
+  cpu: { name: 'onnxruntime-node (cpu)', scan: true, compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
   webgpu: { name: 'onnxruntime-node (webgpu)', maxNodeOutputs: WEBGPU_MAX_NODE_OUTPUTS, compile: (bytes, opts) => compile(bytes, opts, 'webgpu') },
 };
 

@@ -45,6 +45,13 @@ export interface Runtime {
    * runtime split in a tree instead.
    */
   readonly maxNodeOutputs?: number;
+  /**
+   * Whether graphs may loop with ONNX `Scan` here: the engine then runs several training steps in
+   * one call (`Engine.trainSteps`), paying the call and the copy of the new weights once for all
+   * of them. Unset: one call per step (a GPU backend would run the loop on the CPU and move the
+   * weights to and fro every step).
+   */
+  readonly scan?: boolean;
   /** Loads ONNX model bytes. */
   compile(bytes: Uint8Array, opts?: CompileOptions): Promise<Compiled>;
 }

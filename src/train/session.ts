@@ -176,6 +176,8 @@ export class TrainingSession {
         seed: this.seed,
         initialEpoch: this.epochsDone,
         signal: this.abort.signal,
+        // One step per call: the page shows every step and pauses between any two.
+        stepsPerRun: 1,
         onBatch: (p) => {
           const imagesPerSecond = p.seen / Math.max(p.seconds, 1e-9);
           hooks.onBatch?.({ ...p, imagesPerSecond, etaSeconds: left(p) / imagesPerSecond });
