@@ -1,7 +1,7 @@
 /**
  * Training-step benchmark: vaekit against Keras 3 (TensorFlow), Keras 3 (JAX) and PyTorch, in one run.
  *
- *   npm run bench -- [--presets a,b] [--rounds R] [--steps K] [--peers keras-tf,keras-jax,torch]
+ *   npm run bench -- [--presets a,b] [--rounds R] [--steps K] [--steps-per-run S] [--peers keras-tf,keras-jax,torch]
  *                    [--threads 2] [--python PATH] [--memory-steps 1000] [--epoch]
  *                    [--out bench/results/bench.json]
  *   npm run bench -- --setup          creates (or updates) the peers' venv, then exits
@@ -18,7 +18,9 @@
  *   - torch:     the same models written in PyTorch (bench/peer/torch_peer.py), eager.
  * The peers get the same 128 images, as a temporary float32 .npy. Keras steps are timed per
  * batch by a fit callback (on_train_batch_begin → on_train_batch_end, reading the loss), torch
- * steps around zero_grad + forward + backward + step, vaekit around `await trainStep`. vaekit
+ * steps around zero_grad + forward + backward + step, vaekit around `await trainSteps` of up to
+ * --steps-per-run steps (default 8, as `vaekit train` runs them; each counted at the run's time ÷
+ * its steps; 1 times `trainStep` one call per step). vaekit
  * and torch take a fixed eps drawn once (no RNG time in the step); the Keras models draw eps
  * inside their Sampling layer every step, as the seeds do.
  *
@@ -109,6 +111,7 @@ const { values: argv } = parseArgs({
     presets: { type: 'string', default: ALL_PRESETS.join(',') },
     rounds: { type: 'string', default: '5' },
     steps: { type: 'string', default: '4' },
+    'steps-per-run': { type: 'string', default: '8' },
     peers: { type: 'string', default: ALL_PEERS.join(',') },
     threads: { type: 'string', default: '2' },
     python: { type: 'string' },
@@ -125,6 +128,7 @@ const presets = list(argv.presets!, ALL_PRESETS, '--presets');
 const peerNames = argv.peers === 'none' ? [] : list(argv.peers!, ALL_PEERS, '--peers');
 const rounds = positiveInt('--rounds', argv.rounds!);
 const stepsPerRound = positiveInt('--steps', argv.steps!);
+const stepsPerRun = positiveInt('--steps-per-run', argv['steps-per-run']!);
 const threads = positiveInt('--threads', argv.threads!);
 const memorySteps = positiveInt('--memory-steps', argv['memory-steps']!);
 // A given --out or --python is taken relative to where the user stands; the defaults live in the repository.
@@ -384,10 +388,15 @@ async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: strin
   for (let r = 0; r < rounds; r++) {
     const c0 = process.cpuUsage();
     const w0 = performance.now();
-    for (let i = 0; i < stepsPerRound; i++) {
+    // In runs of up to --steps-per-run steps, as `vaekit train` runs them (fit's stepsPerRun):
+    // each step of a run is counted at the run's time ÷ its steps.
+    for (let i = 0; i < stepsPerRound; i += stepsPerRun) {
+      const k = Math.min(stepsPerRun, stepsPerRound - i);
       const t0 = performance.now();
-      lastLoss = (await vae.trainStep(x, eps)).loss;
-      vk.push(performance.now() - t0);
+      const ms = await vae.trainSteps(Array.from({ length: k }, () => ({ x, eps })));
+      const per = (performance.now() - t0) / k;
+      lastLoss = ms[k - 1].loss;
+      for (let j = 0; j < k; j++) vk.push(per);
     }
     const c = process.cpuUsage(c0);
     vCpu.push((c.user + c.system) / 1000 / (performance.now() - w0));
@@ -602,7 +611,7 @@ async function main(): Promise<void> {
     gitCommit: gitCommit(),
   };
   console.log(
-    `vaekit training-step benchmark: batch ${BATCH}, ${WARMUP_STEPS} warm-up steps, ${rounds} rounds × ${stepsPerRound} steps per side, median of ${rounds * stepsPerRound}`,
+    `vaekit training-step benchmark: batch ${BATCH}, ${WARMUP_STEPS} warm-up steps, ${rounds} rounds × ${stepsPerRound} steps per side (vaekit in runs of ${Math.min(stepsPerRun, stepsPerRound)}), median of ${rounds * stepsPerRound}`,
   );
   console.log(
     `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, node ${machine.node}, onnxruntime-node ${ortVersion}, load average ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`,
@@ -730,7 +739,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
+    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, stepsPerRun, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
     machine,
     peers: Object.fromEntries(
       peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }]),

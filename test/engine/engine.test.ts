@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { Dense, Engine, Rng, sgd, type LossDef } from '../../src/index.js';
+import { Dense, Engine, nodeRuntime, Rng, sgd, type LossDef } from '../../src/index.js';
 import * as op from '../../src/graph/ops.js';
 import { input } from '../../src/graph/tensor.js';
 
@@ -87,4 +87,37 @@ test('training state round-trips: a restored engine takes the same next step', a
   assert.deepEqual(eb.getWeights(), ea.getWeights());
   assert.deepEqual(eb.getTrainingState(), ea.getTrainingState());
   await Promise.all([ea.dispose(), eb.dispose()]);
+});
+
+test('trainSteps: K steps in one looped run equal K single steps on a runtime without loops, bit for bit', async () => {
+  const a = regression();
+  const b = regression();
+  const opt = () => sgd({ learningRate: 0.05, momentum: 0.9 });
+  const looped = new Engine(a.layer.weights, opt(), { seed: 4 });
+  const plain = new Engine(b.layer.weights, opt(), { seed: 4, runtime: { ...nodeRuntime, scan: false } });
+  const steps = [0, 1, 2, 3].map((k) => ({ x: { data: x.subarray(k * 16 * IN, (k + 1) * 16 * IN), dims: [16, IN] }, y: { data: y.subarray(k * 16, (k + 1) * 16), dims: [16, 1] } }));
+  const ml = await looped.trainSteps('train', a.lossGraph, steps);
+  const mp: Array<Record<string, number>> = [];
+  for (const s of steps) mp.push(await plain.trainStep('train', b.lossGraph, s));
+  assert.equal(ml.length, 4);
+  assert.deepEqual(ml, mp);
+  assert.ok(ml[3].mse < ml[0].mse, `mse ${ml[0].mse} → ${ml[3].mse}`);
+  assert.deepEqual(looped.getWeights(), plain.getWeights());
+  assert.deepEqual(looped.getTrainingState(), plain.getTrainingState());
+  assert.equal(looped.iterations, 4);
+  // A plain engine's trainSteps loops in JavaScript, with the same result again.
+  const c = regression();
+  const plain2 = new Engine(c.layer.weights, opt(), { seed: 4, runtime: { ...nodeRuntime, scan: false } });
+  assert.deepEqual(await plain2.trainSteps('train', c.lossGraph, steps), ml);
+  assert.deepEqual(await looped.trainSteps('train', a.lossGraph, []), []);
+  await Promise.all([looped.dispose(), plain.dispose(), plain2.dispose()]);
+});
+
+test('trainSteps refuses steps of different shapes, naming both', async () => {
+  const m = regression();
+  const engine = new Engine(m.layer.weights, sgd(), { seed: 1 });
+  const short = { x: { data: x.subarray(0, 8 * IN), dims: [8, IN] }, y: { data: y.subarray(0, 8), dims: [8, 1] } };
+  await assert.rejects(engine.trainSteps('train', m.lossGraph, [feeds, short]), /every step must feed the same shapes; step 1 feeds x \[64,3\], y \[64,1\], step 2 feeds x \[8,3\], y \[8,1\]/);
+  assert.equal(engine.iterations, 0);
+  await engine.dispose();
 });

@@ -9,7 +9,7 @@ import onnxProto from 'onnx-proto';
 import { grad } from '../../src/graph/autodiff.js';
 import * as op from '../../src/graph/ops.js';
 import { input } from '../../src/graph/tensor.js';
-import { toOnnx } from '../../src/onnx/emit.js';
+import { scanSteps, toOnnx } from '../../src/onnx/emit.js';
 import { Rng } from '../../src/rng.js';
 import { compile } from '../../src/runtime/node.js';
 
@@ -54,4 +54,37 @@ test('MaxPools of other inputs or attributes stay apart', () => {
     { name: 'c', tensor: op.maxPool(op.relu(x), [2, 2], [2, 2]) },
   ];
   assert.equal(nodesOf(toOnnx({ inputs: [x], outputs }), 'MaxPool').length, 3);
+});
+
+test('scanSteps loops a step K times in one run: the carried value comes out last, the others stacked', async () => {
+  // A step of a running sum: s' = s + Σ_rows x, and y = Σ x·s (of the step's own s).
+  const x = input('x', ['N', 3]);
+  const s = input('s', [3]);
+  const step = toOnnx({
+    inputs: [x, s],
+    outputs: [
+      { name: 'y', tensor: op.reduceSum(op.mul(x, s), [0, 1]) },
+      { name: 'next', tensor: op.add(s, op.reduceSum(x, [0])) },
+    ],
+  });
+  const looped = scanSteps(step, [{ input: 's', output: 'next' }]);
+  assert.equal(nodesOf(looped, 'Scan').length, 1);
+  const xs = new Rng(5).normalArray(4 * 2 * 3); // K = 4 steps of 2 rows
+  const one = await compile(step);
+  const all = await compile(looped);
+  assert.deepEqual(all.inputNames, one.inputNames);
+  assert.deepEqual(all.outputNames, one.outputNames);
+  let carried: Float32Array = Float32Array.of(1, 2, 3);
+  const ys: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    const r = await one.run({ x: { data: xs.subarray(k * 6, (k + 1) * 6), dims: [2, 3] }, s: { data: carried, dims: [3] } });
+    ys.push(r.y[0]);
+    carried = r.next;
+  }
+  const r = await all.run({ x: { data: xs, dims: [4, 2, 3] }, s: { data: Float32Array.of(1, 2, 3), dims: [3] } });
+  assert.deepEqual([...r.y], ys);
+  assert.deepEqual([...r.next], [...carried]);
+  await Promise.all([one.release(), all.release()]);
+  assert.throws(() => scanSteps(step, [{ input: 'state', output: 'next' }]), /scanSteps: the step has no input 'state' \(inputs: x, s\)/);
+  assert.throws(() => scanSteps(step, [{ input: 's', output: 'new' }]), /scanSteps: the step has no output 'new' \(outputs: y, next\)/);
 });

@@ -32,3 +32,23 @@ test('fit refuses data of the wrong shape, and conditional models without labels
   await vae.dispose();
   await cvae.dispose();
 });
+
+test('fit with several steps per run trains exactly as one step per run', async () => {
+  const histories = [];
+  for (const stepsPerRun of [1, 3]) {
+    const vae = VAE.fromPreset('medium-dense', { seed: 2 });
+    const batches: number[] = [];
+    // 1000 images in batches of 300: runs of 3, then the last batch of 100 on its own.
+    const r = await fit(vae, train, { epochs: 2, batchSize: 300, stepsPerRun, onBatch: (p) => batches.push(p.batch) });
+    assert.deepEqual(batches, [1, 2, 3, 4, 1, 2, 3, 4]);
+    histories.push({ history: r.history.map(({ seconds: _s, imagesPerSecond: _i, ...h }) => h), weights: vae.getWeights() });
+    await vae.dispose();
+  }
+  assert.deepEqual(histories[1], histories[0]);
+});
+
+test('fit refuses a stepsPerRun that is not a positive integer', async () => {
+  const vae = VAE.fromPreset('medium-dense');
+  await assert.rejects(fit(vae, train, { epochs: 1, stepsPerRun: 0 }), /fit: stepsPerRun must be a positive integer, got 0/);
+  await vae.dispose();
+});
