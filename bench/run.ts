@@ -2,6 +2,7 @@
  * Training-step benchmark: vaekit against Keras 3 (TensorFlow), Keras 3 (JAX) and PyTorch, in one run.
  *
  *   npm run bench -- [--presets a,b] [--rounds R] [--steps K] [--steps-per-run S] [--peers keras-tf,keras-jax,torch]
+ *                    [--keras-steps-per-execution N]
  *                    [--threads 2] [--python PATH] [--memory-steps 1000] [--epoch]
  *                    [--out bench/results/bench.json]
  *   npm run bench -- --setup          creates (or updates) the peers' venv, then exits
@@ -20,7 +21,9 @@
  * batch by a fit callback (on_train_batch_begin → on_train_batch_end, reading the loss), torch
  * steps around zero_grad + forward + backward + step, vaekit around `await trainSteps` of up to
  * --steps-per-run steps (default 8, as `vaekit train` runs them; each counted at the run's time ÷
- * its steps; 1 times `trainStep` one call per step). vaekit
+ * its steps; 1 times `trainStep` one call per step). The Keras peers take Keras' own
+ * steps_per_execution from --keras-steps-per-execution (default 1, Keras' default and the seeds'),
+ * each step then counted at its execution's time ÷ N. vaekit
  * and torch take a fixed eps drawn once (no RNG time in the step); the Keras models draw eps
  * inside their Sampling layer every step, as the seeds do.
  *
@@ -112,6 +115,7 @@ const { values: argv } = parseArgs({
     rounds: { type: 'string', default: '5' },
     steps: { type: 'string', default: '4' },
     'steps-per-run': { type: 'string', default: '8' },
+    'keras-steps-per-execution': { type: 'string', default: '1' },
     peers: { type: 'string', default: ALL_PEERS.join(',') },
     threads: { type: 'string', default: '2' },
     python: { type: 'string' },
@@ -129,6 +133,7 @@ const peerNames = argv.peers === 'none' ? [] : list(argv.peers!, ALL_PEERS, '--p
 const rounds = positiveInt('--rounds', argv.rounds!);
 const stepsPerRound = positiveInt('--steps', argv.steps!);
 const stepsPerRun = positiveInt('--steps-per-run', argv['steps-per-run']!);
+const kerasSpe = positiveInt('--keras-steps-per-execution', argv['keras-steps-per-execution']!);
 const threads = positiveInt('--threads', argv.threads!);
 const memorySteps = positiveInt('--memory-steps', argv['memory-steps']!);
 // A given --out or --python is taken relative to where the user stands; the defaults live in the repository.
@@ -362,7 +367,8 @@ async function benchPreset(preset: BenchPreset, x: Float32Array, dataPath: strin
     const spec = PEERS[name];
     let p: Peer | undefined;
     try {
-      p = await Peer.start(spec.script, [...spec.args, '--preset', preset, '--data', dataPath, '--batch', String(BATCH), '--threads', String(threads)]);
+      const spe = name === 'torch' ? [] : ['--steps-per-execution', String(kerasSpe)];
+      p = await Peer.start(spec.script, [...spec.args, ...spe, '--preset', preset, '--data', dataPath, '--batch', String(BATCH), '--threads', String(threads)]);
       await p.run(WARMUP_STEPS);
       peers.set(name, p);
     } catch (e) {
@@ -739,7 +745,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, stepsPerRun, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
+    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, stepsPerRun, kerasStepsPerExecution: kerasSpe, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
     machine,
     peers: Object.fromEntries(
       peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }]),
