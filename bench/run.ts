@@ -745,7 +745,19 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     command: process.argv.slice(1).join(' '),
-    settings: { batch: BATCH, warmupSteps: WARMUP_STEPS, rounds, stepsPerRound, stepsPerRun, kerasStepsPerExecution: kerasSpe, threads, memorySteps, settleMs: SETTLE_MS, presets, peers: peerNames },
+    settings: {
+      batch: BATCH,
+      warmupSteps: WARMUP_STEPS,
+      rounds,
+      stepsPerRound,
+      stepsPerRun,
+      kerasStepsPerExecution: kerasSpe,
+      threads,
+      memorySteps,
+      settleMs: SETTLE_MS,
+      presets,
+      peers: peerNames,
+    },
     machine,
     peers: Object.fromEntries(
       peerNames.map((n) => [n, versions.has(n) ? { available: true, version: versions.get(n) } : { available: false, reason: unavailable.get(n) ?? 'failed on every preset' }]),

@@ -271,7 +271,8 @@ export class Engine implements Checkpointable {
     });
     if (!looped) {
       const out: Array<Record<string, number>> = [];
-      for (const feeds of steps) out.push(perStep(s.outputNames, this.adopt(await s.run({ ...feeds, ...this.stateFeeds(), t: { data: Float32Array.of(this.step + 1), dims: [] } }), 1), 0));
+      for (const feeds of steps)
+        out.push(perStep(s.outputNames, this.adopt(await s.run({ ...feeds, ...this.stateFeeds(), t: { data: Float32Array.of(this.step + 1), dims: [] } }), 1), 0));
       return out;
     }
     // Each per-step feed stacked along a new first axis (K, …); the step counter too.

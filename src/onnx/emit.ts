@@ -292,10 +292,7 @@ export function scanSteps(step: Uint8Array, carried: ReadonlyArray<{ input: stri
     name: 'n_Scan',
     input: [...carried.map((c) => c.input), ...scanned],
     output: [...carried.map((c) => c.output), ...perStep],
-    attribute: [
-      onnx.AttributeProto.create({ name: 'body', type: T.GRAPH, g: body }),
-      onnx.AttributeProto.create({ name: 'num_scan_inputs', type: T.INT, i: scanned.length }),
-    ],
+    attribute: [onnx.AttributeProto.create({ name: 'body', type: T.GRAPH, g: body }), onnx.AttributeProto.create({ name: 'num_scan_inputs', type: T.INT, i: scanned.length })],
   });
   const looped = onnx.GraphProto.create({
     name: `${g.name}_scan`,

@@ -95,7 +95,10 @@ test('trainSteps: K steps in one looped run equal K single steps on a runtime wi
   const opt = () => sgd({ learningRate: 0.05, momentum: 0.9 });
   const looped = new Engine(a.layer.weights, opt(), { seed: 4 });
   const plain = new Engine(b.layer.weights, opt(), { seed: 4, runtime: { ...nodeRuntime, scan: false } });
-  const steps = [0, 1, 2, 3].map((k) => ({ x: { data: x.subarray(k * 16 * IN, (k + 1) * 16 * IN), dims: [16, IN] }, y: { data: y.subarray(k * 16, (k + 1) * 16), dims: [16, 1] } }));
+  const steps = [0, 1, 2, 3].map((k) => ({
+    x: { data: x.subarray(k * 16 * IN, (k + 1) * 16 * IN), dims: [16, IN] },
+    y: { data: y.subarray(k * 16, (k + 1) * 16), dims: [16, 1] },
+  }));
   const ml = await looped.trainSteps('train', a.lossGraph, steps);
   const mp: Array<Record<string, number>> = [];
   for (const s of steps) mp.push(await plain.trainStep('train', b.lossGraph, s));
@@ -117,7 +120,10 @@ test('trainSteps refuses steps of different shapes, naming both', async () => {
   const m = regression();
   const engine = new Engine(m.layer.weights, sgd(), { seed: 1 });
   const short = { x: { data: x.subarray(0, 8 * IN), dims: [8, IN] }, y: { data: y.subarray(0, 8), dims: [8, 1] } };
-  await assert.rejects(engine.trainSteps('train', m.lossGraph, [feeds, short]), /every step must feed the same shapes; step 1 feeds x \[64,3\], y \[64,1\], step 2 feeds x \[8,3\], y \[8,1\]/);
+  await assert.rejects(
+    engine.trainSteps('train', m.lossGraph, [feeds, short]),
+    /every step must feed the same shapes; step 1 feeds x \[64,3\], y \[64,1\], step 2 feeds x \[8,3\], y \[8,1\]/,
+  );
   assert.equal(engine.iterations, 0);
   await engine.dispose();
 });
