@@ -139,7 +139,7 @@ test("a folder of the user's own RGB images: labels from sub-folders, the model'
   assert.ok(isPng(join(out, 'morph-1-0.png')));
 });
 
-test('Ctrl-C during training stops after the current step and keeps the last complete epoch', async () => {
+test('Ctrl-C during training stops after the steps under way and keeps the last complete epoch', async () => {
   const out = join(dir, 'interrupted');
   const child = spawn(process.execPath, [cli, 'train', '--preset', 'medium-dense', '--limit', '12000', '--epochs', '50', '--out', out], { cwd: dir });
   let stdout = '';
@@ -153,7 +153,7 @@ test('Ctrl-C during training stops after the current step and keeps the last com
     child.on('exit', (c) => resolve(c));
   });
   assert.equal(code, 130, stderr);
-  assert.match(stderr, /stopping after this step/);
+  assert.match(stderr, /stopping after the steps under way/);
   assert.match(stdout, /stopped; .* holds epoch \d+ \(continue with --resume\)/);
   const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.ok(m.training.epochsDone >= 2);
