@@ -204,10 +204,10 @@ export class Engine implements Checkpointable {
    */
   async run(key: string, trace: () => GraphDef, feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Float32Array>> {
     let used: number[] = [];
-    const s = await this.session(key, () => {
+    const s = await this.session(key, (nchwcBlock) => {
       const g = trace();
       used = this.weightsOf(g.outputs.map((o) => o.tensor));
-      return toOnnx({ inputs: [...g.inputs, ...used.map((i) => this.weights[i].tensor)], outputs: g.outputs });
+      return toOnnx({ inputs: [...g.inputs, ...used.map((i) => this.weights[i].tensor)], outputs: g.outputs, nchwcBlock });
     });
     return s.run({ ...feeds, ...this.weightFeeds(s.inputNames) });
   }
@@ -265,8 +265,8 @@ export class Engine implements Checkpointable {
     if (steps.length === 0) return [];
     sameFeeds(steps);
     const looped = this.runtime.scan === true;
-    const s = await this.session(key, () => {
-      const step = this.trainGraph(trace());
+    const s = await this.session(key, (nchwcBlock) => {
+      const step = this.trainGraph(trace(), nchwcBlock);
       return looped ? scanSteps(step, this.carried()) : step;
     });
     if (!looped) {
@@ -347,7 +347,7 @@ export class Engine implements Checkpointable {
    * The training step: data leaves, t, the flat weights `params` (P,), one flat tensor per
    * optimizer slot `slots/<slot>` (P,) and the globals in; the metrics and their new values out.
    */
-  private trainGraph(l: LossDef): Uint8Array {
+  private trainGraph(l: LossDef, nchwcBlock: number | undefined): Uint8Array {
     const ws = this.weights.map((w) => w.tensor);
     const gs = grad(l.loss, ws);
     const params = input('params', [this.total]);
@@ -368,6 +368,7 @@ export class Engine implements Checkpointable {
       maxSplitOutputs: this.runtime.maxNodeOutputs,
       outputs,
       name: 'vaekit_train_step',
+      nchwcBlock,
     });
   }
 
@@ -385,11 +386,15 @@ export class Engine implements Checkpointable {
     if (this.disposed) throw new Error(`${what}: the model was disposed; build or load it again`);
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<Compiled> {
+  /**
+   * The session of `key`, compiled on first use from the graph `build` writes; `build` learns the
+   * runtime's NCHWc block ({@link Runtime.nchwcBlock}) for the convolutions of its fed weights.
+   */
+  private session(key: string, build: (nchwcBlock: number | undefined) => Uint8Array): Promise<Compiled> {
     this.assertLive(key);
     let s = this.sessions.get(key);
     if (!s) {
-      s = this.runtime.compile(build(), { threads: this.threads, profilePrefix: this.profilePrefix });
+      s = (this.runtime.nchwcBlock?.() ?? Promise.resolve(undefined)).then((b) => this.runtime.compile(build(b), { threads: this.threads, profilePrefix: this.profilePrefix }));
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key)); // a failed compile is retried next time
     }

@@ -25,6 +25,14 @@ export interface Lowering {
    * folds such tensors and gives a Conv with constant weights its fast NCHWc path.
    */
   isConstant(t: Tensor): boolean;
+  /**
+   * The CPU's NCHWc block (8 floats with AVX2, 16 with AVX-512) when the runtime offers ONNX
+   * Runtime's blocked convolution kernels (domain com.microsoft.nchwc) for graphs whose weights
+   * are fed; unset: standard ONNX only.
+   */
+  readonly nchwcBlock?: number;
+  /** Emits one node of ONNX Runtime's NCHWc domain (only when `nchwcBlock` is set). */
+  nchwc(opType: string, inputs: readonly string[], attrs?: Record<string, OnnxAttr>): string;
 }
 
 /** One primitive. */
@@ -311,12 +319,9 @@ export const OPS = {
         const sum = one(L, 'Sum', taps);
         return ins[2] ? one(L, 'Add', [sum, ins[2]]) : sum;
       }
-      return one(L, 'Conv', ins, {
-        strides: { ints: s },
-        pads: { ints: p },
-        dilations: { ints: d },
-        kernel_shape: { ints: [kh, kw] },
-      });
+      const attrs = { strides: { ints: s }, pads: { ints: p }, dilations: { ints: d }, kernel_shape: { ints: [kh, kw] } };
+      if (blocked.fits(L, ci) && !L.isConstant(out.inputs[1])) return blockedConv(L, ins, ci, co, kh, kw, attrs);
+      return one(L, 'Conv', ins, attrs);
     },
     grad: (dy, y) => {
       const [x, w, b] = y.inputs;
@@ -358,13 +363,21 @@ export const OPS = {
       };
       return [x[0], w[1], size(2, w[2] as number, 0), size(3, w[3] as number, 1)];
     },
-    onnx: (L, ins, a, out) =>
-      one(L, 'ConvTranspose', ins, {
-        strides: { ints: nums(a, 'strides') },
-        pads: { ints: nums(a, 'pads') },
-        output_padding: { ints: nums(a, 'outputPadding') },
-        kernel_shape: { ints: out.inputs[1].shape.slice(2) as number[] },
-      }),
+    onnx: (L, ins, a, out) => {
+      const fast =
+        L.nchwcBlock && !L.isConstant(out.inputs[1])
+          ? blockedConvTranspose(L, ins, out.inputs[0].shape as number[], out.inputs[1].shape as number[], out.shape as number[], nums(a, 'strides'), nums(a, 'pads'))
+          : undefined;
+      return (
+        fast ??
+        one(L, 'ConvTranspose', ins, {
+          strides: { ints: nums(a, 'strides') },
+          pads: { ints: nums(a, 'pads') },
+          output_padding: { ints: nums(a, 'outputPadding') },
+          kernel_shape: { ints: out.inputs[1].shape.slice(2) as number[] },
+        })
+      );
+    },
     grad: (dy, y) => {
       const [x, w, b] = y.inputs;
       const s = nums(y.attrs, 'strides');
@@ -625,6 +638,109 @@ function poolAttrs(a: Attrs): Record<string, OnnxAttr> {
 function reducedShape(x: Shape, axes: readonly number[], keep: boolean): Shape {
   for (const ax of axes) if (ax < 0 || ax >= x.length) throw new RangeError(`reduce: axis ${ax} out of range for ${fmt(x)}`);
   return keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * Convolutions on ONNX Runtime's blocked kernels (L.nchwcBlock = B): the activations in NCHWc,
+ * channels in blocks of B innermost, (N, C/B, H, W, B) in memory under the shape (N, C, H, W).
+ * The weights, fed each step, are put in the blocked filter layout in the graph by a Reshape and
+ * a Transpose of a few thousand floats. ORT gives only constant weights this path by itself;
+ * with weights fed, its Conv ran 1.3–5× slower on the conv presets' layers, and its stride-2
+ * ConvTranspose ≈ 2× (docs/PERFORMANCE.md, "Fourth pass").
+ */
+const blocked = {
+  /** Whether a tensor of `c` channels can be a blocked conv's input: whole blocks, or fewer channels than one block (read as NCHW). */
+  fits: (L: Lowering, c: number) => !!L.nchwcBlock && (c % L.nchwcBlock === 0 || c < L.nchwcBlock),
+  /** x (N, C, H, W) as a blocked conv reads it: reordered to NCHWc, or as it is when C < B. */
+  input(L: Lowering, x: string, c: number): string {
+    return c % L.nchwcBlock! === 0 ? L.nchwc('ReorderInput', [x]) : x;
+  },
+  /** Filters (Co, Ci, kh, kw) in the blocked layout, output channels padded with zero filters to Cb, a whole number of blocks. */
+  filter(L: Lowering, w: string, ci: number, co: number, kh: number, kw: number): string {
+    const B = L.nchwcBlock!;
+    const cb = Math.ceil(co / B) * B;
+    const wp = cb > co ? one(L, 'Pad', [w, L.ints([0, 0, 0, 0, cb - co, 0, 0, 0])]) : w; // (Cb, Ci, kh, kw)
+    const t =
+      ci % B === 0
+        ? one(L, 'Transpose', [one(L, 'Reshape', [wp, L.ints([cb / B, B, ci / B, B, kh, kw])])], { perm: { ints: [0, 2, 4, 5, 3, 1] } }) // (Cb/B, Ci/B, kh, kw, Bi, Bo)
+        : one(L, 'Transpose', [one(L, 'Reshape', [wp, L.ints([cb / B, B, ci, kh, kw])])], { perm: { ints: [0, 2, 3, 4, 1] } }); // (Cb/B, Ci, kh, kw, Bo)
+    return one(L, 'Reshape', [t, L.ints([cb, ci, kh, kw])]);
+  },
+  /** Bias (Co) padded to Cb. */
+  bias(L: Lowering, b: string, co: number): string {
+    const cb = Math.ceil(co / L.nchwcBlock!) * L.nchwcBlock!;
+    return cb > co ? one(L, 'Pad', [b, L.ints([0, cb - co])]) : b;
+  },
+  /** The blocked conv of a blocked input and filter: (N, Cb, Ho, Wo) blocked. */
+  conv(L: Lowering, xr: string, wr: string, b: string | undefined, attrs: Record<string, OnnxAttr>): string {
+    return L.nchwc('Conv', b ? [xr, wr, b] : [xr, wr], attrs);
+  },
+  /** Back to NCHW, the first `co` channels. */
+  output: (L: Lowering, y: string, co: number) => L.nchwc('ReorderOutput', [y], { channels: { i: co } }),
+};
+
+/** conv on the blocked kernels: NCHW in and out. */
+function blockedConv(L: Lowering, [x, w, b]: readonly string[], ci: number, co: number, kh: number, kw: number, attrs: Record<string, OnnxAttr>): string {
+  const y = blocked.conv(L, blocked.input(L, x, ci), blocked.filter(L, w, ci, co, kh, kw), b && blocked.bias(L, b, co), attrs);
+  return blocked.output(L, y, co);
+}
+
+/**
+ * convTranspose at stride s as s² stride-1 convs on the blocked kernels, one per output phase
+ * (r, c), y[s·m + r, s·l + c], interleaved in the blocked layout. Along one axis, output
+ * o = s·m + r gathers the taps u ≡ r + pt (mod s): u = u0 + s·t for t < T, reading x[m + q − t]
+ * with q = (r + pt − u0)/s, which is a correlation with those taps reversed and padding
+ * (T − 1 − q, M − H + q) around x's H rows (M = Ho/s outputs per phase). Every tap is used once,
+ * so the arithmetic is ConvTranspose's. Undefined where this does not apply (a phase with no
+ * tap or a negative padding, an output not a multiple of s): ORT's ConvTranspose then.
+ */
+function blockedConvTranspose(
+  L: Lowering,
+  [x, w, b]: readonly string[],
+  xs: readonly number[],
+  ws: readonly number[],
+  ys: readonly number[],
+  s: readonly number[],
+  p: readonly number[],
+): string | undefined {
+  const [, ci, h, wd] = xs;
+  const [, co, kh, kw] = ws;
+  const [ho, wo] = ys.slice(2);
+  if (!blocked.fits(L, ci) || ho % s[0] !== 0 || wo % s[1] !== 0) return undefined;
+  // Per axis and phase: the taps (kernel indices, in correlation order) and the padding.
+  const phases = (k: number, st: number, pt: number, n: number, m: number) =>
+    Array.from({ length: st }, (_, r) => {
+      const u0 = (((r + pt) % st) + st) % st;
+      const T = Math.ceil((k - u0) / st);
+      const q = (r + pt - u0) / st;
+      return { taps: Array.from({ length: T }, (_, j) => u0 + st * (T - 1 - j)), before: T - 1 - q, after: m - n + q };
+    });
+  const rows = phases(kh, s[0], p[0], h, ho / s[0]);
+  const cols = phases(kw, s[1], p[1], wd, wo / s[1]);
+  if ([...rows, ...cols].some((a) => a.taps.length === 0 || a.before < 0 || a.after < 0)) return undefined;
+  const B = L.nchwcBlock!;
+  const cb = Math.ceil(co / B) * B;
+  const xr = blocked.input(L, x, ci);
+  const wt = one(L, 'Reshape', [one(L, 'Transpose', [w], { perm: { ints: [1, 0, 2, 3] } }), L.ints([co, ci, kh * kw])]); // (Co, Ci, kh·kw)
+  const bias = b && blocked.bias(L, b, co);
+  const [m, l] = [ho / s[0], wo / s[1]];
+  const rowsOut = rows.map((r) => {
+    const phase = cols.map((c) => {
+      const taps = r.taps.flatMap((u) => c.taps.map((v) => u * kw + v));
+      const k = one(L, 'Reshape', [one(L, 'Gather', [wt, L.ints(taps)], { axis: { i: 2 } }), L.ints([co, ci, r.taps.length, c.taps.length])]); // (Co, Ci, Tr, Tc)
+      const y = blocked.conv(L, xr, blocked.filter(L, k, ci, co, r.taps.length, c.taps.length), bias, {
+        kernel_shape: { ints: [r.taps.length, c.taps.length] },
+        pads: { ints: [r.before, c.before, r.after, c.after] },
+        strides: { ints: [1, 1] },
+        dilations: { ints: [1, 1] },
+      }); // (N, Cb, M, L) blocked: (N, Cb/B, M, L, B) in memory
+      return one(L, 'Reshape', [y, L.ints([0, cb / B, m, l, 1, B])]);
+    });
+    const joined = phase.length > 1 ? one(L, 'Concat', phase, { axis: { i: 4 } }) : phase[0]; // (N, Cb/B, M, L, sc, B): row phase r
+    return one(L, 'Reshape', [joined, L.ints([0, cb / B, m, 1, l * s[1] * B])]);
+  });
+  const all = rowsOut.length > 1 ? one(L, 'Concat', rowsOut, { axis: { i: 3 } }) : rowsOut[0]; // (N, Cb/B, M, sr, L·sc·B)
+  return blocked.output(L, one(L, 'Reshape', [all, L.ints([0, cb, ho, wo])]), co);
 }
 
 /**

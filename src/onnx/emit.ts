@@ -11,6 +11,8 @@ const { onnx } = onnxProto;
 
 /** The opset every vaekit model is written in (runs in onnxruntime-node and -web alike). */
 export const OPSET = 17;
+/** ONNX Runtime's domain of blocked-layout CPU kernels (ReorderInput, Conv, ReorderOutput…). */
+export const NCHWC = 'com.microsoft.nchwc';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
@@ -32,6 +34,11 @@ export interface GraphSpec {
    * Splits of at most this many outputs. WebGPU needs it (see {@link Runtime.maxNodeOutputs}).
    */
   maxSplitOutputs?: number;
+  /**
+   * The CPU's NCHWc block size, when the runtime offers ONNX Runtime's blocked convolutions
+   * ({@link Lowering.nchwcBlock}); unset: standard ONNX only (exported models, other runtimes).
+   */
+  nchwcBlock?: number;
   /** Graph name. */
   name?: string;
   /** Key/value strings stored in the model's metadata_props. */
@@ -74,14 +81,22 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     return c;
   };
 
+  let blocked = false;
+  const emit = (opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr>, outputs: number, domain?: string) => {
+    const outs = Array.from({ length: outputs }, () => fresh(opType));
+    nodes.push(
+      onnx.NodeProto.create({ opType, domain, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
+    );
+    return outs;
+  };
   const L: Lowering = {
     isConstant,
-    node(opType, inputs, attrs = {}, outputs = 1) {
-      const outs = Array.from({ length: outputs }, () => fresh(opType));
-      nodes.push(
-        onnx.NodeProto.create({ opType, input: [...inputs], output: outs, name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }),
-      );
-      return outs;
+    nchwcBlock: spec.nchwcBlock,
+    node: (opType, inputs, attrs = {}, outputs = 1) => emit(opType, inputs, attrs, outputs),
+    nchwc(opType, inputs, attrs = {}) {
+      if (!spec.nchwcBlock) throw new Error(`toOnnx: NCHWc node '${opType}' in a graph without nchwcBlock`);
+      blocked = true;
+      return emit(opType, inputs, attrs, 1, NCHWC)[0];
     },
     ints(values) {
       const key = values.join(',');
@@ -174,11 +189,37 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'vaekit',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(blocked ? [{ domain: NCHWC, version: 1 }] : [])],
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: onnx.GraphProto.create({ name: spec.name ?? 'vaekit', node: nodes, initializer: initializers, input: graphInputs, output: graphOutputs }),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * A one-node model, y = ReorderInput(x) for x (1, 4, 1, 1) in ONNX Runtime's NCHWc domain: y's
+ * channels are x's padded to a whole block, so y's shape tells the CPU's NCHWc block size.
+ */
+export function nchwcProbe(): Uint8Array {
+  const vi = (name: string, dims: number[]) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const node = onnx.NodeProto.create({ opType: 'ReorderInput', domain: NCHWC, input: ['x'], output: ['y'], name: 'n_ReorderInput' });
+  const graph = onnx.GraphProto.create({
+    name: 'nchwc_probe',
+    node: [node],
+    input: [vi('x', [1, 4, 1, 1])],
+    output: [onnx.ValueInfoProto.create({ name: 'y', type: { tensorType: { elemType: FLOAT } } })],
+  });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'vaekit',
+      opsetImport: [
+        { domain: '', version: OPSET },
+        { domain: NCHWC, version: 1 },
+      ],
+      graph,
+    }),
+  ).finish();
 }
 
 /** ONNX ops whose trailing outputs are optional extras: asking for more leaves the first ones as they are. */

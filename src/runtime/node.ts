@@ -14,7 +14,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { mul } from '../graph/ops.js';
 import { input } from '../graph/tensor.js';
-import { toOnnx } from '../onnx/emit.js';
+import { nchwcProbe, toOnnx } from '../onnx/emit.js';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
 import { vulkanProblem } from './vulkan.js';
 import { cpuOnlyOnWebGpu, WEBGPU_MAX_NODE_OUTPUTS } from './webgpu-nodes.js';
@@ -128,8 +128,32 @@ export async function compile(bytes: Uint8Array, opts: CompileOptions = {}, devi
   };
 }
 
+let nchwcBlockAsked: Promise<number | undefined> | null = null;
+
+/**
+ * The NCHWc block of ONNX Runtime's CPU kernels, asked of ORT itself: ReorderInput pads the
+ * channels of its input up to a whole block, so 4 channels come back as 8 (AVX2) or 16
+ * (AVX-512). Undefined where the kernels are missing (a build or CPU without them: the session
+ * refuses the node), or when VAEKIT_NCHWC=0 turns them off (to compare, docs/PERFORMANCE.md).
+ */
+function nchwcBlock(): Promise<number | undefined> {
+  return (nchwcBlockAsked ??= (async () => {
+    if (process.env.VAEKIT_NCHWC === '0') return undefined;
+    const ort = await loadOrt();
+    try {
+      const session = await ort.InferenceSession.create(nchwcProbe(), { intraOpNumThreads: 1 });
+      const y = await session.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
+      await session.release();
+      const block = y.y.dims[1];
+      return Number.isInteger(block) && block >= 4 ? block : undefined;
+    } catch {
+      return undefined;
+    }
+  })());
+}
+
 const runtimes: Record<Device, Runtime> = {
-  cpu: { name: 'onnxruntime-node (cpu)', scan: true, compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
+  cpu: { name: 'onnxruntime-node (cpu)', scan: true, nchwcBlock, compile: (bytes, opts) => compile(bytes, opts, 'cpu') },
   webgpu: { name: 'onnxruntime-node (webgpu)', maxNodeOutputs: WEBGPU_MAX_NODE_OUTPUTS, compile: (bytes, opts) => compile(bytes, opts, 'webgpu') },
 };
 

@@ -52,6 +52,12 @@ export interface Runtime {
    * weights to and fro every step).
    */
   readonly scan?: boolean;
+  /**
+   * The CPU's NCHWc block size (8 floats with AVX2, 16 with AVX-512), where ONNX Runtime's blocked
+   * convolution kernels (domain com.microsoft.nchwc) run here: graphs whose weights are fed then
+   * lower their convolutions onto them. Resolves to undefined where they do not (unset: never).
+   */
+  nchwcBlock?(): Promise<number | undefined>;
   /** Loads ONNX model bytes. */
   compile(bytes: Uint8Array, opts?: CompileOptions): Promise<Compiled>;
 }

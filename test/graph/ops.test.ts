@@ -18,7 +18,7 @@ import { concrete, type Shape } from '../../src/graph/shape.js';
 import { input, type Tensor } from '../../src/graph/tensor.js';
 import { toOnnx } from '../../src/onnx/emit.js';
 import { Rng } from '../../src/rng.js';
-import { compile, type Feed } from '../../src/runtime/node.js';
+import { compile, nodeRuntime, type Feed } from '../../src/runtime/node.js';
 
 type Gen = 'any' | 'positive' | 'kinkless' | 'distinct' | 'unit';
 type Vals = Float32Array[];
@@ -344,6 +344,20 @@ const rows: Row[] = [
     shape: [2, 1, 6, 6],
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [1, 1, 1, 1], [1, 1]),
   },
+  {
+    name: 'conv with 16 channels in and out (whole NCHWc blocks), bias',
+    inputs: [{ shape: ['N', 16, 4, 4] }, { shape: [16, 16, 3, 3] }, { shape: [16] }],
+    build: ([x, w, b]) => op.conv(x, w, { pads: [1, 1, 1, 1] }, b),
+    shape: ['N', 16, 4, 4],
+    reference: (v, d) => convRef(v[0], d[0], v[1], d[1], [1, 1], [1, 1, 1, 1], [1, 1], v[2]),
+  },
+  {
+    name: 'convTranspose stride 2 same, 16 channels in, 5 out, bias',
+    inputs: [{ shape: ['N', 16, 3, 2] }, { shape: [16, 5, 3, 3] }, { shape: [5] }],
+    build: ([x, w, b]) => op.convTranspose(x, w, { strides: [2, 2], pads: [0, 0, 1, 1] }, b),
+    shape: ['N', 5, 6, 4],
+    reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [0, 0, 1, 1], [0, 0], v[2]),
+  },
   kernelGradRow('stride 2, padded', [3, 5, 5], [2, 3, 3], 2, 1),
   kernelGradRow('stride 1, one input channel: NCHW patches', [1, 4, 5], [3, 4, 5], 1, 1),
   kernelGradRow('stride 1, one output channel: NCHW patches of the gradient', [2, 4, 5], [1, 4, 5], 1, 1),
@@ -432,8 +446,20 @@ function generate(rng: Rng, n: number, gen: Gen): Float32Array {
 const H = 1e-2;
 const tol = (numeric: number) => 1e-2 + 1e-2 * Math.abs(numeric);
 
+// The CPU's NCHWc block where ONNX Runtime has its blocked kernels: the rows with convolutions
+// run a second time lowered onto them (the step graphs' lowering on such a machine).
+const nchwcBlock = await nodeRuntime.nchwcBlock!();
+const convolves = (t: Tensor): boolean => t.op === 'conv' || t.op === 'convTranspose' || t.inputs.some(convolves);
+
 for (const row of rows) {
-  test(`op ${row.name}`, async () => {
+  test(`op ${row.name}`, () => check(row));
+  const xs = row.inputs.map((s, i) => input(`in${i}`, s.shape));
+  if (convolves(row.build(xs)))
+    test(`op ${row.name}, on ORT's NCHWc kernels`, { skip: nchwcBlock === undefined && 'this ONNX Runtime has no NCHWc kernels here' }, () => check(row, nchwcBlock));
+}
+
+async function check(row: Row, nchwcBlock?: number): Promise<void> {
+  {
     const rng = new Rng(row.name.length * 7919);
     const xs = row.inputs.map((s, i) => input(`in${i}`, s.shape));
     const y = row.build(xs);
@@ -451,6 +477,7 @@ for (const row of rows) {
       toOnnx({
         inputs: [...xs, r],
         outputs: [{ name: 'y', tensor: y }, { name: 'loss', tensor: loss }, ...gs.map((g, i) => ({ name: `g${i}`, tensor: g ?? op.mul(xs[i], 0) }))],
+        nchwcBlock,
       }),
       { threads: 1 },
     );
@@ -481,7 +508,7 @@ for (const row of rows) {
       }
     }
     await session.release();
-  });
+  }
 }
 
 test('every op in the table has a row', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadMnist, Rng, VAE, type NamedWeight, type PresetName } from '../../src/index.js';
+import { loadMnist, nodeRuntime, Rng, VAE, type NamedWeight, type PresetName } from '../../src/index.js';
 import { PRESETS } from '../../src/models/presets.js';
 import { checkGradients } from './gradcheck.js';
 
@@ -175,3 +175,26 @@ test('lecture-conv learns: 240 steps on 2,048 real MNIST images cut the loss far
   assert.ok(lastEpoch < 0.4 * first, `last epoch mean loss ${lastEpoch} vs first ${first}`);
   await vae.dispose();
 });
+
+test(
+  "conv presets train alike on ORT's NCHWc kernels and on standard ONNX",
+  { skip: (await nodeRuntime.nchwcBlock!()) === undefined && 'this ONNX Runtime has no NCHWc kernels here' },
+  async () => {
+    const x = batch(64);
+    const steps = [{ x: x.subarray(0, 32 * 784) }, { x: x.subarray(32 * 784) }];
+    for (const preset of ['lecture-conv', 'keras-conv2d'] as const) {
+      const blocked = VAE.fromPreset(preset, { seed: 3 });
+      const plain = VAE.fromPreset(preset, { seed: 3, runtime: { ...nodeRuntime, nchwcBlock: undefined } });
+      const [mb, mp] = [await blocked.trainSteps(steps), await plain.trainSteps(steps)];
+      mb.forEach((m, i) => assert.ok(Math.abs(m.loss - mp[i].loss) <= 1e-5 * Math.abs(mp[i].loss), `${preset} step ${i}: loss ${m.loss} vs ${mp[i].loss}`));
+      const [wb, wp] = [blocked.getWeights(), plain.getWeights()];
+      wb.forEach((w, i) => {
+        let worst = 0;
+        for (let j = 0; j < w.data.length; j++) worst = Math.max(worst, Math.abs(w.data[j] - wp[i].data[j]));
+        assert.ok(worst <= 1e-5, `${preset} ${w.name}: differs by ${worst}`);
+      });
+      await blocked.dispose();
+      await plain.dispose();
+    }
+  },
+);

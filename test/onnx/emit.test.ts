@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { grad } from '../../src/graph/autodiff.js';
 import * as op from '../../src/graph/ops.js';
-import { input } from '../../src/graph/tensor.js';
+import { input, param } from '../../src/graph/tensor.js';
 import { scanSteps, toOnnx } from '../../src/onnx/emit.js';
 import { Rng } from '../../src/rng.js';
 import { compile } from '../../src/runtime/node.js';
@@ -87,4 +87,28 @@ test('scanSteps loops a step K times in one run: the carried value comes out las
   await Promise.all([one.release(), all.release()]);
   assert.throws(() => scanSteps(step, [{ input: 'state', output: 'next' }]), /scanSteps: the step has no input 'state' \(inputs: x, s\)/);
   assert.throws(() => scanSteps(step, [{ input: 's', output: 'new' }]), /scanSteps: the step has no output 'new' \(outputs: y, next\)/);
+});
+
+test('with nchwcBlock, convolutions of fed weights lower onto NCHWc nodes; without it, or with constant weights, standard ONNX only', () => {
+  const x = input('x', ['N', 16, 6, 6]);
+  const w = input('w', [16, 16, 3, 3]);
+  const wt = input('wt', [16, 8, 3, 3]);
+  const y = op.convTranspose(op.relu(op.conv(x, w, { strides: [2, 2], pads: [0, 0, 1, 1] })), wt, { strides: [2, 2], pads: [0, 0, 1, 1] });
+  const domains = (bytes: Uint8Array) => new Set((onnx.ModelProto.decode(bytes).graph?.node ?? []).map((n) => `${n.domain || 'ai.onnx'}:${n.opType}`));
+  const blocked = domains(toOnnx({ inputs: [x, w, wt], outputs: [{ name: 'y', tensor: y }], nchwcBlock: 8 }));
+  for (const n of ['com.microsoft.nchwc:ReorderInput', 'com.microsoft.nchwc:Conv', 'com.microsoft.nchwc:ReorderOutput'])
+    assert.ok(blocked.has(n), `${n} among ${[...blocked].join(', ')}`);
+  assert.ok(!blocked.has('ai.onnx:Conv') && !blocked.has('ai.onnx:ConvTranspose'), [...blocked].join(', '));
+  const plain = domains(toOnnx({ inputs: [x, w, wt], outputs: [{ name: 'y', tensor: y }] }));
+  assert.ok(plain.has('ai.onnx:Conv') && plain.has('ai.onnx:ConvTranspose') && ![...plain].some((n) => n.startsWith('com.microsoft')), [...plain].join(', '));
+  // An exported model (weights baked in) stays portable: ORT blocks constant weights itself.
+  const weights = new Map([
+    ['w', new Float32Array(16 * 16 * 9)],
+    ['wt', new Float32Array(16 * 8 * 9)],
+  ]);
+  const pw = param('w', [16, 16, 3, 3]);
+  const pwt = param('wt', [16, 8, 3, 3]);
+  const baked = op.convTranspose(op.conv(x, pw, { strides: [2, 2], pads: [0, 0, 1, 1] }), pwt, { strides: [2, 2], pads: [0, 0, 1, 1] });
+  const exported = domains(toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: baked }], weights, nchwcBlock: 8 }));
+  assert.ok(![...exported].some((n) => n.startsWith('com.microsoft')), [...exported].join(', '));
 });
