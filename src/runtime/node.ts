@@ -12,7 +12,7 @@
  * cannot do silently is start without a GPU adapter, which `checkDevice` turns into one line.
  */
 import type * as Ort from 'onnxruntime-node';
-import { mul } from '../graph/ops.js';
+import { conv, convTranspose, mul, relu } from '../graph/ops.js';
 import { input } from '../graph/tensor.js';
 import { nchwcProbe, toOnnx } from '../onnx/emit.js';
 import type { Compiled, CompileOptions, Feed, Runtime } from './runtime.js';
@@ -133,19 +133,47 @@ let nchwcBlockAsked: Promise<number | undefined> | null = null;
 /**
  * The NCHWc block of ONNX Runtime's CPU kernels, asked of ORT itself: ReorderInput pads the
  * channels of its input up to a whole block, so 4 channels come back as 8 (AVX2) or 16
- * (AVX-512). Undefined where the kernels are missing (a build or CPU without them: the session
- * refuses the node), or when VAEKIT_NCHWC=0 turns them off (to compare, docs/PERFORMANCE.md).
+ * (AVX-512). Then, because these kernels are ORT's internal ones and their filter layout is not
+ * a published contract, a conv and a stride-2 transposed conv lowered onto them must give what
+ * the standard ONNX ops give on random data, or they stay unused. Undefined where the kernels
+ * are missing (the session refuses the node), fail that check, or VAEKIT_NCHWC=0 turns them off
+ * (to compare, docs/PERFORMANCE.md).
  */
 function nchwcBlock(): Promise<number | undefined> {
   return (nchwcBlockAsked ??= (async () => {
     if (process.env.VAEKIT_NCHWC === '0') return undefined;
     const ort = await loadOrt();
+    const run = async (bytes: Uint8Array, feeds: Record<string, Feed>) => {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+      try {
+        const ortFeeds: Record<string, Ort.Tensor> = {};
+        for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', f.data, f.dims as number[]);
+        const out = await session.run(ortFeeds);
+        return out.y;
+      } finally {
+        await session.release();
+      }
+    };
     try {
-      const session = await ort.InferenceSession.create(nchwcProbe(), { intraOpNumThreads: 1 });
-      const y = await session.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
-      await session.release();
-      const block = y.y.dims[1];
-      return Number.isInteger(block) && block >= 4 ? block : undefined;
+      const block = (await run(nchwcProbe(), { x: { data: new Float32Array(4), dims: [1, 4, 1, 1] } })).dims[1];
+      if (!Number.isInteger(block) || block < 4) return undefined;
+      // Whole blocks in, a part block out, both strides, a bias: every path of the lowering.
+      const [c, k] = [2 * block, block + 3];
+      const x = input('x', [2, c, 6, 5]);
+      const w = input('w', [k, c, 3, 3]);
+      const wt = input('wt', [k, c, 3, 3]);
+      const b = input('b', [c]);
+      const y = convTranspose(relu(conv(x, w, { strides: [2, 2], pads: [0, 0, 1, 1] })), wt, { strides: [2, 2], pads: [0, 0, 1, 1] }, b);
+      const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+      const feeds = {
+        x: { data: random(2 * c * 30), dims: [2, c, 6, 5] },
+        w: { data: random(k * c * 9), dims: [k, c, 3, 3] },
+        wt: { data: random(k * c * 9).reverse(), dims: [k, c, 3, 3] },
+        b: { data: random(c), dims: [c] },
+      };
+      const graph = (nchwc?: number) => toOnnx({ inputs: [x, w, wt, b], outputs: [{ name: 'y', tensor: y }], nchwcBlock: nchwc });
+      const [want, got] = [(await run(graph(), feeds)).data as Float32Array, (await run(graph(block), feeds)).data as Float32Array];
+      return want.length === got.length && want.every((v, i) => Math.abs(v - got[i]) <= 1e-4 * (1 + Math.abs(v))) ? block : undefined;
     } catch {
       return undefined;
     }
