@@ -412,9 +412,9 @@ export const OPS = {
       // the NCHW operand, (N, C, H·W)·(N, H·W, kh·kw·C'), summed over N, so that operand is never
       // transposed: 1.03–1.36× per stride-1 layer of lecture-conv and keras-conv2d (kernel
       // gradient alone, single-thread CPU time, min of 24). At stride 2 the per-image products get
-      // small (7×7 and 14×14 outputs, 0.88–0.97×), and one GEMM over (C, N·H·W) stays.
+      // small (7×7 and 14×14 outputs, 0.88–0.97×): there one GEMM per tap runs over (C, N·H·W).
       const perImage = s[0] === 1 && s[1] === 1;
-      const im2col = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step: number[]) => {
+      const im2col = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
         let nhwc = one(L, 'Transpose', [x], { perm: { ints: [0, 2, 3, 1] } }); // (N, H, W, C)
         if (pads.some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0])]);
         const cols: string[] = [];
@@ -452,14 +452,31 @@ export const OPS = {
         // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
         // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.
         const pads = [kh - 1 - p[0], kw - 1 - p[1], ha + p[0] - hb, wa + p[1] - wb];
-        const patches =
-          perImage && cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa], [1, 1]); // (N, Ha·Wa, kh·kw·Cb)
+        const patches = cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]); // (N, Ha·Wa, kh·kw·Cb)
         const g = one(L, 'Reshape', [gemm(rows(a, ca), patches), L.ints([ca, kh, kw, cb])]); // (Ca, kh, kw, Cb)
         return one(L, 'Transpose', [g], { perm: { ints: [3, 0, 1, 2] } });
       }
       // Rows/columns the windows reach: (Hb−1)·s + kh from the top of the padded input.
       const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
       const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
+      if (!perImage && ca >= 8) {
+        // One GEMM per tap, (Cb, N·Hb·Wb)·(N·Hb·Wb, Ca), on that tap's strided slice of a (NHWC),
+        // instead of one GEMM on their im2col Concat: the Concat of 32-float pieces cost more than
+        // the 9 smaller products lose (keras-conv2d's kernels, ORT's profile: Concat −5.0 to −5.4
+        // ms, Slice +2 to +3.6, MatMul level, the step −1.4 to −3.5 ms in paired runs). With a few
+        // channels the products would be matrix-vector ones, each reading all of b: one GEMM stays.
+        let nhwc = one(L, 'Transpose', [a], { perm: { ints: [0, 2, 3, 1] } }); // (N, Ha, Wa, Ca)
+        if ([p[0], p[1], pb, pr].some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, p[0], p[1], 0, 0, pb, pr, 0])]);
+        const rb = rows(b, cb); // (Cb, N·Hb·Wb)
+        const taps: string[] = [];
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++) {
+            const col = one(L, 'Slice', [nhwc, L.ints([u, v]), L.ints([u + (hb - 1) * s[0] + 1, v + (wb - 1) * s[1] + 1]), L.ints([1, 2]), L.ints(s)]); // (N, Hb, Wb, Ca)
+            taps.push(one(L, 'MatMul', [rb, one(L, 'Reshape', [col, L.ints([-1, ca])])])); // (Cb, Ca)
+          }
+        const g = one(L, 'Reshape', [taps.length > 1 ? one(L, 'Concat', taps, { axis: { i: 0 } }) : taps[0], L.ints([kh, kw, cb, ca])]); // (kh, kw, Cb, Ca)
+        return one(L, 'Transpose', [g], { perm: { ints: [2, 3, 0, 1] } });
+      }
       const patches =
         perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
       const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)

@@ -141,7 +141,7 @@ let nchwcBlockAsked: Promise<number | undefined> | null = null;
  */
 function nchwcBlock(): Promise<number | undefined> {
   return (nchwcBlockAsked ??= (async () => {
-    if (process.env.VAEKIT_NCHWC === '0') return undefined;
+    if (globalThis.process?.env.VAEKIT_NCHWC === '0') return undefined; // (globalThis: this module is bundled for the page too)
     const ort = await loadOrt();
     const run = async (bytes: Uint8Array, feeds: Record<string, Feed>) => {
       const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
