@@ -663,7 +663,7 @@ function reducedShape(x: Shape, axes: readonly number[], keep: boolean): Shape {
  * The weights, fed each step, are put in the blocked filter layout in the graph by a Reshape and
  * a Transpose of a few thousand floats. ORT gives only constant weights this path by itself;
  * with weights fed, its Conv ran 1.3–5× slower on the conv presets' layers, and its stride-2
- * ConvTranspose ≈ 2× (docs/PERFORMANCE.md, "Fourth pass").
+ * ConvTranspose runs one small GEMM and a col2im per image (docs/PERFORMANCE.md, "Fourth pass").
  */
 const blocked = {
   /** Whether a tensor of `c` channels can be a blocked conv's input: whole blocks, or fewer channels than one block (read as NCHW). */
