@@ -412,18 +412,33 @@ export const OPS = {
       // the NCHW operand, (N, C, H·W)·(N, H·W, kh·kw·C'), summed over N, so that operand is never
       // transposed: 1.03–1.36× per stride-1 layer of lecture-conv and keras-conv2d (kernel
       // gradient alone, single-thread CPU time, min of 24). At stride 2 the per-image products get
-      // small (7×7 and 14×14 outputs, 0.88–0.97×): there one GEMM per tap runs over (C, N·H·W).
+      // small (7×7 and 14×14 outputs, 0.88–0.97×), and one GEMM over (C, N·H·W) stays.
       const perImage = s[0] === 1 && s[1] === 1;
-      const im2col = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
+      // im2col by one Gather of whole pixels (C floats) of x's padded NHWC matrix (N·Hp·Wp, C):
+      // output (n, i, j), tap (u, v) reads pixel n·Hp·Wp + (y0 + s·i)·Wp + (x0 + s·j), where
+      // (y0, x0) = starts(u, v). The indices are a constant (H'·W', taps) table plus each image's
+      // first row, N·Hp·Wp, added in the graph (the batch is known only when it runs). It replaced
+      // kh·kw strided Slices (joined by a Concat of 32-float pieces, or fed to a GEMM each): the
+      // keras-conv2d step 1.08–1.14× and the lecture-conv one 1.10× faster (A/B in one process,
+      // alternating runs of 3 × 8 steps, median of 10; ORT's profile: 5 ms of Gather against
+      // 13–17 of Slice).
+      const im2col = (x: string, [c, h, w]: number[], pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
         let nhwc = one(L, 'Transpose', [x], { perm: { ints: [0, 2, 3, 1] } }); // (N, H, W, C)
-        if (pads.some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0])]);
-        const cols: string[] = [];
-        for (let u = 0; u < kh; u++)
-          for (let v = 0; v < kw; v++) {
-            const [y0, x0] = starts(u, v);
-            cols.push(one(L, 'Slice', [nhwc, L.ints([y0, x0]), L.ints([y0 + (size[0] - 1) * step[0] + 1, x0 + (size[1] - 1) * step[1] + 1]), L.ints([1, 2]), L.ints(step)]));
-          }
-        const patches = cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 3 } }) : cols[0]; // (N, H', W', kh·kw·C)
+        if (pads.some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0])]); // (N, Hp, Wp, C)
+        const [hp, wp] = [h + pads[0] + pads[2], w + pads[1] + pads[3]];
+        const table: number[] = [];
+        for (let i = 0; i < size[0]; i++)
+          for (let j = 0; j < size[1]; j++)
+            for (let u = 0; u < kh; u++)
+              for (let v = 0; v < kw; v++) {
+                const [y0, x0] = starts(u, v);
+                table.push((y0 + step[0] * i) * wp + x0 + step[1] * j);
+              }
+        const scalar = (v: number) => one(L, 'Reshape', [L.ints([v]), L.ints([])]);
+        const n = one(L, 'Reshape', [one(L, 'Shape', [x], { start: { i: 0 }, end: { i: 1 } }), L.ints([])]); // N
+        const firsts = one(L, 'Mul', [one(L, 'Range', [scalar(0), n, scalar(1)]), L.ints([hp * wp])]); // (N,): each image's first pixel
+        const idx = one(L, 'Add', [one(L, 'Reshape', [L.ints(table), L.ints([1, size[0] * size[1], kh * kw])]), one(L, 'Reshape', [firsts, L.ints([-1, 1, 1])])]); // (N, H'·W', taps)
+        const patches = one(L, 'Gather', [one(L, 'Reshape', [nhwc, L.ints([-1, c])]), idx], { axis: { i: 0 } }); // (N, H'·W', taps, C)
         return one(L, 'Reshape', [patches, L.ints(perImage ? [0, -1, kh * kw * c] : [-1, kh * kw * c])]); // (N, H'·W', kh·kw·C) or (N·H'·W', kh·kw·C)
       };
       // Stride 1, one channel (the image, or the last layer's output gradient): joining the kh·kw
@@ -452,33 +467,16 @@ export const OPS = {
         // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
         // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.
         const pads = [kh - 1 - p[0], kw - 1 - p[1], ha + p[0] - hb, wa + p[1] - wb];
-        const patches = cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]); // (N, Ha·Wa, kh·kw·Cb)
+        const patches =
+          cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, [cb, hb, wb], pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]); // (N, Ha·Wa, kh·kw·Cb)
         const g = one(L, 'Reshape', [gemm(rows(a, ca), patches), L.ints([ca, kh, kw, cb])]); // (Ca, kh, kw, Cb)
         return one(L, 'Transpose', [g], { perm: { ints: [3, 0, 1, 2] } });
       }
       // Rows/columns the windows reach: (Hb−1)·s + kh from the top of the padded input.
       const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
       const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
-      if (!perImage && ca >= 8) {
-        // One GEMM per tap, (Cb, N·Hb·Wb)·(N·Hb·Wb, Ca), on that tap's strided slice of a (NHWC),
-        // instead of one GEMM on their im2col Concat: the Concat of 32-float pieces cost more than
-        // the 9 smaller products lose (keras-conv2d's kernels, ORT's profile: Concat −5.0 to −5.4
-        // ms, Slice +2 to +3.6, MatMul level, the step −1.4 to −3.5 ms in paired runs). With a few
-        // channels the products would be matrix-vector ones, each reading all of b: one GEMM stays.
-        let nhwc = one(L, 'Transpose', [a], { perm: { ints: [0, 2, 3, 1] } }); // (N, Ha, Wa, Ca)
-        if ([p[0], p[1], pb, pr].some((v) => v !== 0)) nhwc = one(L, 'Pad', [nhwc, L.ints([0, p[0], p[1], 0, 0, pb, pr, 0])]);
-        const rb = rows(b, cb); // (Cb, N·Hb·Wb)
-        const taps: string[] = [];
-        for (let u = 0; u < kh; u++)
-          for (let v = 0; v < kw; v++) {
-            const col = one(L, 'Slice', [nhwc, L.ints([u, v]), L.ints([u + (hb - 1) * s[0] + 1, v + (wb - 1) * s[1] + 1]), L.ints([1, 2]), L.ints(s)]); // (N, Hb, Wb, Ca)
-            taps.push(one(L, 'MatMul', [rb, one(L, 'Reshape', [col, L.ints([-1, ca])])])); // (Cb, Ca)
-          }
-        const g = one(L, 'Reshape', [taps.length > 1 ? one(L, 'Concat', taps, { axis: { i: 0 } }) : taps[0], L.ints([kh, kw, cb, ca])]); // (kh, kw, Cb, Ca)
-        return one(L, 'Transpose', [g], { perm: { ints: [2, 3, 0, 1] } });
-      }
       const patches =
-        perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
+        perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, [ca, ha, wa], [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
       const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
       return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
     },
