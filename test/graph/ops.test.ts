@@ -359,7 +359,7 @@ const rows: Row[] = [
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [0, 0, 1, 1], [0, 0], v[2]),
   },
   kernelGradRow('stride 2, padded', [3, 5, 5], [2, 3, 3], 2, 1),
-  kernelGradRow('stride 2, 8 channels: one GEMM per tap', [8, 6, 5], [3, 3, 3], 2, 1),
+  kernelGradRow('stride 2, 8 channels', [8, 6, 5], [3, 3, 3], 2, 1),
   kernelGradRow('stride 1, one input channel: NCHW patches', [1, 4, 5], [3, 4, 5], 1, 1),
   kernelGradRow('stride 1, one output channel: NCHW patches of the gradient', [2, 4, 5], [1, 4, 5], 1, 1),
   kernelGradRow('stride 1, valid', [2, 5, 5], [3, 3, 3], 1, 0),
