@@ -6,6 +6,7 @@ import onnxProto from 'onnx-proto';
 import { OPS, type Lowering, type OnnxAttr, type OpName } from '../graph/ops.js';
 import type { Shape } from '../graph/shape.js';
 import { topoSort, type Tensor } from '../graph/tensor.js';
+import { keepBlocked } from './blocked.js';
 
 const { onnx } = onnxProto;
 
@@ -67,6 +68,10 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   const names = new Map<number, string>();
   const intConsts = new Map<string, string>();
   const floatConsts = new Map<number, string>();
+  /** Values of the int64 and scalar float constants, by name (for the blocked-layout pass). */
+  const constValues = new Map<string, readonly number[]>();
+  /** Shapes of the traced tensors, by ONNX name. */
+  const shapes = new Map<string, Shape>();
   let counter = 0;
   const fresh = (hint: string) => `${hint}_${counter++}`;
 
@@ -105,6 +110,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
         name = fresh('ints');
         initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], int64Data: [...values] }));
         intConsts.set(key, name);
+        constValues.set(name, [...values]);
       }
       return name;
     },
@@ -119,6 +125,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
         name = fresh('f');
         initializers.push(floatTensor(name, [], Float32Array.of(value)));
         floatConsts.set(value, name);
+        constValues.set(name, [value]);
       }
       return name;
     },
@@ -153,19 +160,30 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
       if (t.rank !== 0) initializers.push(floatTensor(name, t.shape as number[], t.value!));
       names.set(t.id, name);
     } else {
-      names.set(
-        t.id,
-        OPS[t.op as OpName].onnx(
-          L,
-          t.inputs.map((i) => names.get(i.id)!),
-          t.attrs,
-          t,
-        ),
+      const name = OPS[t.op as OpName].onnx(
+        L,
+        t.inputs.map((i) => names.get(i.id)!),
+        t.attrs,
+        t,
       );
+      names.set(t.id, name);
+      shapes.set(name, t.shape);
     }
   }
 
   const merged = mergeOptionalOutputs(nodes);
+  const sources = spec.outputs.map(({ tensor }) => merged.get(names.get(tensor.id)!) ?? names.get(tensor.id)!);
+  if (spec.nchwcBlock && blocked)
+    keepBlocked({
+      nodes,
+      block: spec.nchwcBlock,
+      shapes,
+      outputs: new Set(sources),
+      constant: (name) => constValues.get(name),
+      node: (opType, inputs, attrs = {}, domain) => emit(opType, inputs, attrs, 1, domain)[0],
+      ints: L.ints,
+      fresh,
+    });
 
   // An output computed by a node of this graph takes that node's output name (every consumer
   // renamed too); an Identity copy is left only for a graph input, a constant, or a tensor that
@@ -173,8 +191,8 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   const producers = new Map<string, InstanceType<typeof onnx.NodeProto>>();
   for (const n of nodes) for (const o of n.output) producers.set(o, n);
   const renamed = new Map<string, string>();
-  const graphOutputs = spec.outputs.map(({ name, tensor }) => {
-    const src = merged.get(names.get(tensor.id)!) ?? names.get(tensor.id)!;
+  const graphOutputs = spec.outputs.map(({ name, tensor }, k) => {
+    const src = sources[k];
     const producer = producers.get(src);
     if (producer && !renamed.has(src)) {
       producer.output = producer.output.map((o) => (o === src ? name : o));

@@ -1,0 +1,70 @@
+/**
+ * The blocked-layout pass (src/onnx/blocked.ts): between two blocked convolutions the activation
+ * stays blocked (no ReorderOutput → ReorderInput round trip), a ReLU right after a blocked Conv
+ * becomes the Conv's activation, and the graph computes what the standard ONNX graph does.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import onnxProto from 'onnx-proto';
+import { grad } from '../../src/graph/autodiff.js';
+import * as op from '../../src/graph/ops.js';
+import { input, param, type Tensor } from '../../src/graph/tensor.js';
+import { NCHWC, toOnnx } from '../../src/onnx/emit.js';
+import { Rng } from '../../src/rng.js';
+import { compile, nodeRuntime } from '../../src/runtime/node.js';
+
+const { onnx } = onnxProto;
+
+/** Two conv layers with ReLUs, a stride-2 transposed conv, Keras' NHWC flatten, and every gradient: the shapes of the conv presets in small. */
+function net(c: number) {
+  const x = input('x', ['N', c, 8, 8]);
+  const w1 = param('w1', [c, c, 3, 3]);
+  const b1 = param('b1', [c]);
+  const w2 = param('w2', [2 * c, c, 3, 3]);
+  const wt = param('wt', [2 * c, c, 3, 3]);
+  const h1 = op.relu(op.conv(x, w1, { pads: [1, 1, 1, 1] }, b1)); // (N, c, 8, 8)
+  const h2 = op.relu(op.conv(h1, w2, { strides: [2, 2], pads: [0, 0, 1, 1] })); // (N, 2c, 4, 4)
+  const h3 = op.relu(op.convTranspose(h2, wt, { strides: [2, 2], pads: [0, 0, 1, 1], outputPadding: [1, 1] })); // (N, c, 8, 8)
+  const flat = op.reshape(op.transpose(h2, [0, 2, 3, 1]), ['N', 2 * c * 16]);
+  const loss = op.add(op.reduceSum(op.mul(h3, h3), [0, 1, 2, 3]), op.reduceSum(op.mul(flat, flat), [0, 1]));
+  const params = [w1, b1, w2, wt];
+  const grads = grad(loss, [x, ...params]) as Tensor[];
+  return { inputs: [x, ...params], outputs: [{ name: 'loss', tensor: loss }, ...grads.map((g, i) => ({ name: `d${i}`, tensor: g }))] };
+}
+
+test('activations between blocked convolutions stay blocked, and a ReLU after a blocked Conv is fused into it', () => {
+  const bytes = toOnnx({ ...net(16), nchwcBlock: 8 });
+  const nodes = onnx.ModelProto.decode(bytes).graph!.node!;
+  const producer = new Map(nodes.flatMap((n) => n.output!.map((o) => [o, n] as const)));
+  const roundTrips = nodes.filter((n) => n.opType === 'ReorderInput' && producer.get(n.input![0])?.opType === 'ReorderOutput');
+  assert.equal(roundTrips.length, 0, 'a ReorderInput of a ReorderOutput');
+  const fused = nodes.filter((n) => n.domain === NCHWC && n.opType === 'Conv' && n.attribute!.some((a) => a.name === 'activation' && new TextDecoder().decode(a.s!) === 'Relu'));
+  assert.ok(fused.length >= 2, `${fused.length} Conv nodes with a fused Relu`);
+  const channelsLast = nodes.filter((n) => n.opType === 'ReorderOutput' && n.attribute!.some((a) => a.name === 'channels_last' && Number(a.i) === 1));
+  assert.ok(channelsLast.length >= 1, 'no ReorderOutput straight to NHWC');
+  const toNhwc = (n: onnxProto.onnx.INodeProto) => n.opType === 'Transpose' && n.attribute!.some((a) => a.name === 'perm' && a.ints!.map(Number).join() === '0,2,3,1');
+  assert.ok(!nodes.some((n) => toNhwc(n) && producer.get(n.input![0])?.opType === 'ReorderOutput'), 'a Transpose to NHWC of a ReorderOutput');
+});
+
+const block = await nodeRuntime.nchwcBlock!();
+test("the blocked graph's loss and gradients match standard ONNX's", { skip: block === undefined && 'this ONNX Runtime has no NCHWc kernels here' }, async () => {
+  const c = block!; // one block of channels, then two
+  const spec = net(c);
+  const rng = new Rng(3);
+  const feeds = Object.fromEntries(
+    spec.inputs.map((t) => [
+      t.name!,
+      {
+        data: rng.normalArray((t.shape as (number | 'N')[]).reduce<number>((a, d) => a * (d === 'N' ? 2 : d), 1)).map((v) => v * 0.3),
+        dims: t.shape.map((d) => (d === 'N' ? 2 : d)),
+      },
+    ]),
+  );
+  const [plain, blocked] = await Promise.all([compile(toOnnx(spec)), compile(toOnnx({ ...spec, nchwcBlock: block }))]);
+  const [a, b] = await Promise.all([plain.run(feeds), blocked.run(feeds)]);
+  for (const { name } of spec.outputs) {
+    const scale = Math.max(...a[name].map(Math.abs), 1e-3);
+    a[name].forEach((v, i) => assert.ok(Math.abs(v - b[name][i]) <= 1e-4 * scale, `${name}[${i}]: ${b[name][i]} blocked, ${v} standard`));
+  }
+  await Promise.all([plain.release(), blocked.release()]);
+});
