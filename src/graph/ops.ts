@@ -668,6 +668,8 @@ function reducedShape(x: Shape, axes: readonly number[], keep: boolean): Shape {
  * a Transpose of a few thousand floats. ORT gives only constant weights this path by itself;
  * with weights fed, its Conv ran 1.3–5× slower on the conv presets' layers, and its stride-2
  * ConvTranspose runs one small GEMM and a col2im per image (docs/PERFORMANCE.md, "Fourth pass").
+ * Each op is lowered NCHW in and out; src/onnx/blocked.ts then keeps activations blocked between
+ * layers.
  */
 const blocked = {
   /** Whether a tensor of `c` channels can be a blocked conv's input: whole blocks, or fewer channels than one block (read as NCHW). */

@@ -7,13 +7,16 @@
  * activation costs ≈ 0.5–1 ms.
  *
  * The pass gives every NCHW tensor that a ReorderOutput made a blocked twin (the reorder's input),
- * and every elementwise node whose tensor inputs all have twins a blocked copy. Consumers then
- * read the twins where they can: a ReorderInput becomes its twin; a Transpose to NHWC (the kernel
- * gradient's im2col, Keras' Flatten) a ReorderOutput with channels last; the kernel gradient's
- * channel-major Transpose and the bias gradient's ReduceSum read the blocked values directly. An
- * NCHW tensor still needed elsewhere is reordered out of its twin (one copy), and what nobody
- * reads any more is dropped. Only tensors whose channels fill whole blocks get twins, so no
- * padding channel ever mixes in.
+ * and every elementwise node whose tensor operands have twins (or are a minority of same-shape NCHW
+ * floats, reordered in) a blocked copy. Consumers then read the twins where they can: a
+ * ReorderInput becomes its twin, a Transpose to NHWC (the kernel gradient's im2col, Keras'
+ * Flatten) a ReorderOutput with channels last, and a ReLU right after a blocked Conv becomes the
+ * Conv's activation. An NCHW tensor still needed elsewhere is reordered out of its twin (one copy),
+ * and what nobody reads any more is dropped. Only tensors whose channels fill whole blocks get
+ * twins, so no padding channel ever mixes in. Two more rewrites were slower and are not made: the
+ * kernel gradient's (C, N·H·W) Transpose as a 5-D Transpose of the blocked values (7 ms against
+ * 0.5 at 128×64×14×14: ORT moves one float at a time), and a bias gradient's ReduceSum over the
+ * blocked axes (2 ms against 0.5).
  */
 import onnxProto from 'onnx-proto';
 import type { Shape } from '../graph/shape.js';
@@ -42,7 +45,8 @@ export interface BlockedGraph {
   fresh(hint: string): string;
 }
 
-const NCHWC = 'com.microsoft.nchwc';
+/** ONNX Runtime's domain of blocked-layout CPU kernels (ReorderInput, Conv, ReorderOutput…). */
+export const NCHWC = 'com.microsoft.nchwc';
 /** Elementwise ONNX ops (no axis, no channel-dependent operand once every tensor input has a twin). */
 const ELEMENTWISE = new Set(['Relu', 'Sigmoid', 'Tanh', 'Neg', 'Exp', 'Greater', 'Less', 'Cast', 'Mul', 'Add', 'Sub', 'Div', 'Where', 'Not', 'LeakyRelu']);
 const BOOL_OUT = new Set(['Greater', 'Less', 'Not']);

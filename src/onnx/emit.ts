@@ -6,14 +6,13 @@ import onnxProto from 'onnx-proto';
 import { OPS, type Lowering, type OnnxAttr, type OpName } from '../graph/ops.js';
 import type { Shape } from '../graph/shape.js';
 import { topoSort, type Tensor } from '../graph/tensor.js';
-import { keepBlocked } from './blocked.js';
+import { keepBlocked, NCHWC } from './blocked.js';
 
 const { onnx } = onnxProto;
 
 /** The opset every vaekit model is written in (runs in onnxruntime-node and -web alike). */
 export const OPSET = 17;
-/** ONNX Runtime's domain of blocked-layout CPU kernels (ReorderInput, Conv, ReorderOutput…). */
-export const NCHWC = 'com.microsoft.nchwc';
+export { NCHWC };
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
