@@ -415,7 +415,10 @@ export const OPS = {
       // transposed: 1.03–1.36× per stride-1 layer of lecture-conv and keras-conv2d (kernel
       // gradient alone, single-thread CPU time, min of 24). At stride 2 the per-image products get
       // small (7×7 and 14×14 outputs, 0.88–0.97×), and one GEMM over (C, N·H·W) stays.
-      const perImage = s[0] === 1 && s[1] === 1;
+      // One channel of `a` (the image) takes that path at any stride: its products are tiny anyway,
+      // and its im2col is strided slices of whole planes (below), not a Gather of single floats
+      // (0.9 ms for the image's 128×196×9 floats at stride 2).
+      const perImage = (s[0] === 1 && s[1] === 1) || ca === 1;
       // im2col by one Gather of whole pixels (C floats) of x's padded NHWC images (N, Hp·Wp, C):
       // output (n, i, j), tap (u, v) reads pixel (y0 + s·i)·Wp + (x0 + s·j) of image n, where
       // (y0, x0) = starts(u, v), so the indices are one constant (H'·W', taps) table, whatever
@@ -447,18 +450,19 @@ export const OPS = {
       };
       /** (N, 1, C) as an int64 shape, N read from x at run time. */
       const zeroPixelShape = (x: string, c: number) => one(L, 'Concat', [one(L, 'Shape', [x], { start: { i: 0 }, end: { i: 1 } }), L.ints([1, c])], { axis: { i: 0 } });
-      // Stride 1, one channel (the image, or the last layer's output gradient): joining the kh·kw
+      // One channel (the image, or the last layer's output gradient): joining the kh·kw
       // slices along NHWC's channel axis would interleave single floats. The patches stay NCHW
       // instead, (N, kh·kw, H'·W'), joined along axis 1 in whole (H', W') blocks, and the MatMul
       // reads them transposed: 1.20–1.35× per such layer (kernel gradient alone, single-thread
       // CPU, min of 30, ABBA order); with 16–32 channels the NHWC join was level or faster.
-      const im2colNchw = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[]) => {
+      const im2colNchw = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
         const padded = pads.some((v) => v !== 0) ? one(L, 'Pad', [x, L.ints([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])]) : x;
         const cols: string[] = [];
         for (let u = 0; u < kh; u++)
           for (let v = 0; v < kw; v++) {
             const [y0, x0] = starts(u, v);
-            cols.push(one(L, 'Slice', [padded, L.ints([y0, x0]), L.ints([y0 + size[0], x0 + size[1]]), L.ints([2, 3])])); // (N, C, H', W')
+            const ends = [y0 + step[0] * (size[0] - 1) + 1, x0 + step[1] * (size[1] - 1) + 1];
+            cols.push(one(L, 'Slice', [padded, L.ints([y0, x0]), L.ints(ends), L.ints([2, 3]), L.ints(step)])); // (N, C, H', W')
           }
         const joined = cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 1 } }) : cols[0]; // (N, kh·kw·C, H', W')
         return one(L, 'Transpose', [one(L, 'Reshape', [joined, L.ints([0, kh * kw * c, -1])])], { perm: { ints: [0, 2, 1] } }); // (N, H'·W', kh·kw·C), fused into the MatMul
@@ -482,7 +486,7 @@ export const OPS = {
       const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
       const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
       const patches =
-        perImage && ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb]) : im2col(a, [ca, ha, wa], [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
+        ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s) : im2col(a, [ca, ha, wa], [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
       const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
       return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
     },

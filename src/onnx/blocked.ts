@@ -120,22 +120,34 @@ export function keepBlocked(g: BlockedGraph): void {
 }
 
 /**
- * A blocked Conv whose one consumer is a Relu computes it itself (its `activation`), saving a
- * pass over the activation. The ReLU's gradient mask reads the ReLU's output, not the Conv's
- * (src/graph/ops.ts), so that the Conv's output has that one consumer.
+ * A ReLU of blocked Convs' outputs is computed by the Convs themselves (their `activation`),
+ * saving a pass over the activation: a Conv right before it, or the phase Convs of a transposed
+ * convolution whose outputs only a Reshape/Concat interleave reads (ReLU commutes with moving
+ * values around). Every tensor on the way must have that one reader. The ReLU's gradient mask
+ * reads the ReLU's output, not its input (src/graph/ops.ts), so that this holds.
  */
 function fuseRelu(nodes: Node[], outputs: ReadonlySet<string>): void {
   const readers = new Map<string, number>();
   for (const n of nodes) for (const i of n.input) readers.set(i, (readers.get(i) ?? 0) + 1);
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.output) producer.set(o, n);
+  /** The blocked Convs whose outputs alone make `name`, through Reshapes and Concats read once; undefined if anything else does. */
+  const convsBehind = (name: string): Node[] | undefined => {
+    const p = producer.get(name);
+    if (!p || readers.get(name) !== 1 || outputs.has(name)) return undefined;
+    if (p.domain === NCHWC && p.opType === 'Conv') return attr(p, 'activation') ? undefined : [p];
+    if (p.domain || (p.opType !== 'Reshape' && p.opType !== 'Concat')) return undefined;
+    const parts = (p.opType === 'Reshape' ? [p.input[0]] : p.input).map(convsBehind);
+    return parts.every((c) => c !== undefined) ? (parts.flat() as Node[]) : undefined;
+  };
   const renamed = new Map<string, string>();
   const dropped = new Set<Node>();
   for (const n of nodes) {
-    const conv = producer.get(n.input[0]);
-    if (n.opType !== 'Relu' || n.domain || !conv || conv.domain !== NCHWC || conv.opType !== 'Conv' || attr(conv, 'activation')) continue;
-    if (readers.get(n.input[0]) !== 1 || outputs.has(n.input[0]) || outputs.has(n.output[0])) continue;
-    conv.attribute.push(onnx.AttributeProto.create({ name: 'activation', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('Relu') }));
+    if (n.opType !== 'Relu' || n.domain || outputs.has(n.output[0])) continue;
+    const convs = convsBehind(n.input[0]);
+    if (!convs) continue;
+    for (const conv of convs)
+      conv.attribute.push(onnx.AttributeProto.create({ name: 'activation', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('Relu') }));
     renamed.set(n.output[0], n.input[0]);
     dropped.add(n);
   }
