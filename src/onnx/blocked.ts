@@ -10,7 +10,8 @@
  * and every elementwise node whose tensor operands have twins (or are a minority of same-shape NCHW
  * floats, reordered in) a blocked copy. Consumers then read the twins where they can: a
  * ReorderInput becomes its twin, a Transpose to NHWC (the kernel gradient's im2col, Keras'
- * Flatten) a ReorderOutput with channels last, and a ReLU right after a blocked Conv becomes the
+ * Flatten) a ReorderOutput with channels last, a ReorderInput of a Transpose from NHWC (Keras'
+ * Reshape to an image) a ReorderInput with channels last, and a ReLU right after a blocked Conv becomes the
  * Conv's activation. An NCHW tensor still needed elsewhere is reordered out of its twin (one copy),
  * and what nobody reads any more is dropped. Only tensors whose channels fill whole blocks get
  * twins, so no padding channel ever mixes in. Two more rewrites were slower and are not made: the
@@ -77,6 +78,18 @@ export function keepBlocked(g: BlockedGraph): void {
     return tensors.every((i) => (twin.has(i) ? key(twin.get(i)!.shape) === k : key(g.shapes.get(i)) === k));
   };
 
+  const producer = new Map(original.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  /** The NHWC tensor that `x` is the NCHW Transpose of (Keras' order of a dense layer's output reshaped to an image, or its gradient), if so. */
+  const fromNhwc = (x: string) => {
+    const p = producer.get(x);
+    return !p?.domain && p?.opType === 'Transpose' && same(ints(p, 'perm'), [0, 3, 1, 2]) && channelsOf(g.shapes.get(x) ?? [0, 1]) % B === 0 ? p.input[0] : undefined;
+  };
+  /** x (N, C, H, W) reordered to the blocked layout: straight from NHWC when it is a Transpose of that. */
+  const reorderIn = (x: string) => {
+    const nhwc = fromNhwc(x);
+    return nhwc ? g.node('ReorderInput', [nhwc], { channels_last: { i: 1 } }, NCHWC) : g.node('ReorderInput', [x], {}, NCHWC);
+  };
+
   for (const n of original) {
     n.input = n.input.map((i) => alias.get(i) ?? i);
     const t = (i: number) => twin.get(n.input[i]);
@@ -88,11 +101,13 @@ export function keepBlocked(g: BlockedGraph): void {
       g.nodes.push(n);
     } else if (n.domain === NCHWC && n.opType === 'ReorderInput' && t(0) && !attr(n, 'channels_last')?.i && free) {
       alias.set(out, t(0)!.name);
+    } else if (n.domain === NCHWC && n.opType === 'ReorderInput' && !attr(n, 'channels_last')?.i && free && fromNhwc(n.input[0])) {
+      alias.set(out, reorderIn(n.input[0]));
     } else if (!n.domain && ELEMENTWISE.has(n.opType) && blockable(n.input)) {
       const shapes = n.input.filter((i) => twin.has(i)).map((i) => twin.get(i)!.shape);
       // An NCHW float operand of the same shape (a gradient from Keras' flatten or from the loss)
       // is reordered in, when at least as many operands are blocked already.
-      for (const i of n.input.filter((i) => !twin.has(i) && !scalar(i))) twin.set(i, { name: g.node('ReorderInput', [i], {}, NCHWC), shape: shapes[0], float: true });
+      for (const i of n.input.filter((i) => !twin.has(i) && !scalar(i))) twin.set(i, { name: reorderIn(i), shape: shapes[0], float: true });
       const float = n.opType === 'Cast' ? Number(attr(n, 'to')?.i) === onnx.TensorProto.DataType.FLOAT : !BOOL_OUT.has(n.opType) && (n.opType !== 'Where' || t(1)?.float !== false);
       const name = g.fresh(n.opType);
       g.nodes.push(onnx.NodeProto.create({ ...n, input: n.input.map((i) => twin.get(i)?.name ?? i), output: [name], name: g.fresh(`n_${n.opType}`) }));

@@ -15,19 +15,22 @@ import { compile, nodeRuntime } from '../../src/runtime/node.js';
 
 const { onnx } = onnxProto;
 
-/** Two conv layers with ReLUs, a stride-2 transposed conv, Keras' NHWC flatten, and every gradient: the shapes of the conv presets in small. */
+/** Two conv layers with ReLUs, a stride-2 transposed conv, Keras' NHWC flatten and reshape, and every gradient: the shapes of the conv presets in small. */
 function net(c: number) {
   const x = input('x', ['N', c, 8, 8]);
   const w1 = param('w1', [c, c, 3, 3]);
   const b1 = param('b1', [c]);
   const w2 = param('w2', [2 * c, c, 3, 3]);
   const wt = param('wt', [2 * c, c, 3, 3]);
+  const w4 = param('w4', [c, 2 * c, 3, 3]);
   const h1 = op.relu(op.conv(x, w1, { pads: [1, 1, 1, 1] }, b1)); // (N, c, 8, 8)
   const h2 = op.relu(op.conv(h1, w2, { strides: [2, 2], pads: [0, 0, 1, 1] })); // (N, 2c, 4, 4)
   const h3 = op.relu(op.convTranspose(h2, wt, { strides: [2, 2], pads: [0, 0, 1, 1], outputPadding: [1, 1] })); // (N, c, 8, 8)
-  const flat = op.reshape(op.transpose(h2, [0, 2, 3, 1]), ['N', 2 * c * 16]);
-  const loss = op.add(op.reduceSum(op.mul(h3, h3), [0, 1, 2, 3]), op.reduceSum(op.mul(flat, flat), [0, 1]));
-  const params = [w1, b1, w2, wt];
+  const flat = op.reshape(op.transpose(h2, [0, 2, 3, 1]), ['N', 2 * c * 16]); // Keras' Flatten
+  const image = op.transpose(op.reshape(op.mul(flat, 0.5), ['N', 4, 4, 2 * c]), [0, 3, 1, 2]); // Keras' Reshape to an image
+  const h4 = op.relu(op.conv(image, w4, { pads: [1, 1, 1, 1] })); // (N, c, 4, 4)
+  const loss = op.add(op.add(op.reduceSum(op.mul(h3, h3), [0, 1, 2, 3]), op.reduceSum(op.mul(flat, flat), [0, 1])), op.reduceSum(op.mul(h4, h4), [0, 1, 2, 3]));
+  const params = [w1, b1, w2, wt, w4];
   const grads = grad(loss, [x, ...params]) as Tensor[];
   return { inputs: [x, ...params], outputs: [{ name: 'loss', tensor: loss }, ...grads.map((g, i) => ({ name: `d${i}`, tensor: g }))] };
 }
@@ -40,8 +43,9 @@ test('activations between blocked convolutions stay blocked, and a ReLU after a 
   assert.equal(roundTrips.length, 0, 'a ReorderInput of a ReorderOutput');
   const fused = nodes.filter((n) => n.domain === NCHWC && n.opType === 'Conv' && n.attribute!.some((a) => a.name === 'activation' && new TextDecoder().decode(a.s!) === 'Relu'));
   assert.ok(fused.length >= 2, `${fused.length} Conv nodes with a fused Relu`);
-  const channelsLast = nodes.filter((n) => n.opType === 'ReorderOutput' && n.attribute!.some((a) => a.name === 'channels_last' && Number(a.i) === 1));
-  assert.ok(channelsLast.length >= 1, 'no ReorderOutput straight to NHWC');
+  const channelsLast = (op: string) => nodes.filter((n) => n.opType === op && n.attribute!.some((a) => a.name === 'channels_last' && Number(a.i) === 1));
+  assert.ok(channelsLast('ReorderOutput').length >= 1, 'no ReorderOutput straight to NHWC');
+  assert.ok(channelsLast('ReorderInput').length >= 1, 'no ReorderInput straight from NHWC');
   const toNhwc = (n: onnxProto.onnx.INodeProto) => n.opType === 'Transpose' && n.attribute!.some((a) => a.name === 'perm' && a.ints!.map(Number).join() === '0,2,3,1');
   assert.ok(!nodes.some((n) => toNhwc(n) && producer.get(n.input![0])?.opType === 'ReorderOutput'), 'a Transpose to NHWC of a ReorderOutput');
 });
