@@ -11,13 +11,14 @@
  * floats, reordered in) a blocked copy. Consumers then read the twins where they can: a
  * ReorderInput becomes its twin, a Transpose to NHWC (the kernel gradient's im2col, Keras'
  * Flatten) a ReorderOutput with channels last, a ReorderInput of a Transpose from NHWC (Keras'
- * Reshape to an image) a ReorderInput with channels last, and a ReLU right after a blocked Conv becomes the
+ * Reshape to an image) a ReorderInput with channels last, a bias gradient's ReduceSum a sum of
+ * the blocked values, and a ReLU right after a blocked Conv becomes the
  * Conv's activation. An NCHW tensor still needed elsewhere is reordered out of its twin (one copy),
  * and what nobody reads any more is dropped. Only tensors whose channels fill whole blocks get
  * twins, so no padding channel ever mixes in. Two more rewrites were slower and are not made: the
  * kernel gradient's (C, N·H·W) Transpose as a 5-D Transpose of the blocked values (7 ms against
  * 0.5 at 128×64×14×14: ORT moves one float at a time), and a bias gradient's ReduceSum over the
- * blocked axes (2 ms against 0.5).
+ * blocked axes in one node (2 ms against 0.5; in two nodes, first over N, it is faster: below).
  */
 import onnxProto from 'onnx-proto';
 import type { Shape } from '../graph/shape.js';
@@ -117,6 +118,13 @@ export function keepBlocked(g: BlockedGraph): void {
     } else if (!n.domain && n.opType === 'Transpose' && free && t(0)?.float && same(ints(n, 'perm'), [0, 2, 3, 1])) {
       // NCHW → NHWC straight from the blocked values.
       alias.set(out, g.node('ReorderOutput', [t(0)!.name], { channels: { i: channelsOf(t(0)!.shape) }, channels_last: { i: 1 } }, NCHWC));
+    } else if (!n.domain && n.opType === 'ReduceSum' && free && t(0)?.float && same(g.constant(n.input[1]) ?? [], [0, 2, 3]) && attr(n, 'keepdims')?.i === 0) {
+      // Per-channel sums (a bias gradient) of (N, C/B, H·W, B): over N first (whole images added
+      // up, which ORT does fast), then over H·W. 0.29 ms against 0.44 for the NCHW ReduceSum at
+      // 128×32×28×28, and no NCHW copy to make.
+      const c = channelsOf(t(0)!.shape);
+      const images = g.node('ReduceSum', [g.node('Reshape', [t(0)!.name, g.ints([0, c / B, -1, B])]), g.ints([0])], { keepdims: { i: 0 } }); // (C/B, H·W, B)
+      alias.set(out, g.node('Reshape', [g.node('ReduceSum', [images, g.ints([1])], { keepdims: { i: 0 } }), g.ints([c])]));
     } else g.nodes.push(n);
   }
 
