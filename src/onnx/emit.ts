@@ -25,10 +25,11 @@ export interface GraphSpec {
   /** Values of params that are not fed: written as initializers, by param name. */
   weights?: ReadonlyMap<string, Float32Array>;
   /**
-   * Params fed packed in one flat 1-D input (one of `inputs`), in this order, each one's values
-   * row-major: the graph splits it with one node, so a step feeds one tensor, not one per weight.
+   * Params fed packed, each group in one input (one of `inputs`): a flat 1-D input holds its
+   * params in order, each one's values row-major, and the graph splits it with one node, so a step
+   * feeds a few tensors, not one per weight; an input of a lone param's own shape is that param.
    */
-  packed?: { from: Tensor; params: readonly Tensor[] };
+  packed?: ReadonlyArray<{ from: Tensor; params: readonly Tensor[] }>;
   /**
    * Outputs one Split node may have (default: no limit): the packed params are split by a tree of
    * Splits of at most this many outputs. WebGPU needs it (see {@link Runtime.maxNodeOutputs}).
@@ -74,7 +75,7 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
   let counter = 0;
   const fresh = (hint: string) => `${hint}_${counter++}`;
 
-  const fed = new Set<number>([...spec.inputs.map((t) => t.id), ...(spec.packed?.params.map((t) => t.id) ?? [])]);
+  const fed = new Set<number>([...spec.inputs.map((t) => t.id), ...(spec.packed ?? []).flatMap((g) => g.params.map((t) => t.id))]);
   const constness = new Map<number, boolean>();
   const isConstant = (t: Tensor): boolean => {
     let c = constness.get(t.id);
@@ -136,11 +137,15 @@ export function toOnnx(spec: GraphSpec): Uint8Array {
     return valueInfo(t.name!, t.shape);
   });
 
-  if (spec.packed) {
-    const { from, params } = spec.packed;
+  for (const { from, params } of spec.packed ?? []) {
+    if (!names.has(from.id)) throw new RangeError(`toOnnx: packed params need a fed input, got '${from.name}'`);
+    if (params.length === 1 && from.shape.join(',') === params[0].shape.join(',')) {
+      names.set(params[0].id, names.get(from.id)!);
+      continue;
+    }
     const sizes = params.map((p) => (p.shape as number[]).reduce((a, b) => a * b, 1));
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (!names.has(from.id) || from.rank !== 1 || from.shape[0] !== total)
+    if (from.rank !== 1 || from.shape[0] !== total)
       throw new RangeError(`toOnnx: packed params need a fed 1-D input of ${total} values, got '${from.name}' of shape [${from.shape.join(',')}]`);
     const parts = splitTree(L, from.name!, sizes, Math.max(2, spec.maxSplitOutputs ?? Infinity)); // (n_i,) each
     params.forEach((p, i) => names.set(p.id, p.rank === 1 ? parts[i] : L.node('Reshape', [parts[i], L.ints(p.shape as number[])])[0]));

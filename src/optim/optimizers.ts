@@ -102,16 +102,18 @@ export function nadam(o: AdamOptions = {}): Optimizer {
       const uProd = op.mul(globals.u_product, uT); // Π u_1..u_t
       const uProd1 = op.mul(uProd, uT1);
       const b2Power = op.pow(b2, t);
+      // lr·m̂ = lr·u_{t+1}/(1−Πu_{1..t+1})·m + lr·(1−u_t)/(1−Πu_{1..t})·g, the coefficients
+      // computed on scalars first (once for every group of weights): two passes over the weights
+      // fewer than the textbook order.
+      const cm = op.div(op.mul(lr, uT1), op.sub(1, uProd1));
+      const cg = op.div(op.mul(lr, op.sub(1, uT)), op.sub(1, uProd));
+      const vScale = op.div(1, op.sub(1, b2Power));
       return {
         globals: { u_product: uProd },
         params: params.map(({ w, g, slots }) => {
           const { m, v } = moments(g, slots, b1, b2);
-          // lr·m̂ = lr·u_{t+1}/(1−Πu_{1..t+1})·m + lr·(1−u_t)/(1−Πu_{1..t})·g, the coefficients
-          // computed on scalars first: two passes over the weights fewer than the textbook order.
-          const cm = op.div(op.mul(lr, uT1), op.sub(1, uProd1));
-          const cg = op.div(op.mul(lr, op.sub(1, uT)), op.sub(1, uProd));
           const lrMHat = op.add(op.mul(m, cm), op.mul(g, cg));
-          const vHat = op.mul(v, op.div(1, op.sub(1, b2Power)));
+          const vHat = op.mul(v, vScale);
           return { w: op.sub(w, op.div(lrMHat, op.add(op.sqrt(vHat), eps))), slots: { m, v } };
         }),
       };

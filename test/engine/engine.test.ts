@@ -9,6 +9,7 @@ import ort from 'onnxruntime-node';
 import { Dense, Engine, nodeRuntime, Rng, sgd, type LossDef } from '../../src/index.js';
 import * as op from '../../src/graph/ops.js';
 import { input } from '../../src/graph/tensor.js';
+import { GROUP_ALONE } from '../../src/engine/engine.js';
 
 const IN = 3;
 const rng = new Rng(3);
@@ -125,5 +126,39 @@ test('trainSteps refuses steps of different shapes, naming both', async () => {
     /every step must feed the same shapes; step 1 feeds x \[64,3\], y \[64,1\], step 2 feeds x \[8,3\], y \[8,1\]/,
   );
   assert.equal(engine.iterations, 0);
+  await engine.dispose();
+});
+
+test('weights of GROUP_ALONE values or more are fed alone in their own shape, the others flat together; a step moves each one by SGD', async () => {
+  const wide = Math.ceil(GROUP_ALONE / IN); // the first kernel, (IN, wide), is a group of its own
+  const hidden = new Dense(wide);
+  const out = new Dense(1);
+  hidden.build([IN], 'h/');
+  out.build([wide], 'o/');
+  const lossGraph = (): LossDef => {
+    const xs = input('x', ['N', IN]);
+    const ys = input('y', ['N', 1]);
+    const mse = op.reduceMean(op.square(op.sub(out.call(hidden.call(xs)), ys)), [0, 1]);
+    return { inputs: [xs, ys], loss: mse, metrics: { mse } };
+  };
+  const graphs: Uint8Array[] = [];
+  const runtime = { ...nodeRuntime, scan: false, compile: (g: Uint8Array, o: Parameters<typeof nodeRuntime.compile>[1]) => (graphs.push(g), nodeRuntime.compile(g, o)) };
+  const engine = new Engine([...hidden.weights, ...out.weights], sgd({ learningRate: 0.01 }), { seed: 6, runtime });
+  const before = engine.getWeights();
+  const { gradients } = await engine.gradients('grads', lossGraph, feeds);
+  await engine.trainStep('train', lossGraph, feeds);
+  const onnx = (await import('onnx-proto')).default.onnx;
+  const inputs = onnx.ModelProto.decode(graphs[1]).graph!.input!.map((i) => `${i.name} [${i.type!.tensorType!.shape!.dim!.map((d) => d.dimValue).join(',')}]`);
+  const small = wide + wide + 1; // h/bias, o/kernel, o/bias
+  assert.deepEqual(
+    inputs.filter((i) => i.startsWith('params/')),
+    [`params/0 [${small}]`, `params/1 [${IN},${wide}]`],
+  );
+  engine.getWeights().forEach((w, i) =>
+    w.data.forEach((v, j) => {
+      const want = before[i].data[j] - 0.01 * gradients[i].data[j];
+      assert.ok(Math.abs(v - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${w.name}[${j}]: ${v} vs ${want}`);
+    }),
+  );
   await engine.dispose();
 });
