@@ -117,7 +117,8 @@ export const OPS = {
   mul: def({
     shape: elementwise('mul'),
     onnx: (L, [a, b]) => one(L, 'Mul', [a, b]),
-    grad: (dy, y) => [mul(dy, y.inputs[1]), mul(dy, y.inputs[0])],
+    // x·x: 2·(dy·x) in two passes, not dy·x + dy·x in three (the same value: doubling is exact).
+    grad: (dy, y) => (y.inputs[0] === y.inputs[1] ? [mul(mul(dy, y.inputs[0]), 2), null] : [mul(dy, y.inputs[1]), mul(dy, y.inputs[0])]),
   }),
   div: def({
     shape: elementwise('div'),
@@ -242,8 +243,8 @@ export const OPS = {
     grad: (dy, y) => {
       const x = y.inputs[0];
       const axes = nums(y.attrs, 'axes');
-      const g = expandAs(reshape(dy, reducedShape(x.shape, axes, true)), x);
-      return [div(g, sizeOf(x, axes))];
+      // Divided before it is broadcast: the same values, on the reduced tensor.
+      return [expandAs(div(reshape(dy, reducedShape(x.shape, axes, true)), sizeOf(x, axes)), x)];
     },
   }),
   reduceMax: def({
@@ -783,10 +784,23 @@ function correlate(a: Tensor, b: Tensor, s: readonly number[], p: readonly numbe
 type T = Tensor;
 const lift = (v: T | number): T => (typeof v === 'number' ? constant(v) : v);
 
-export const add = (a: T | number, b: T | number): T => apply('add', [lift(a), lift(b)]);
-export const sub = (a: T | number, b: T | number): T => apply('sub', [lift(a), lift(b)]);
-export const mul = (a: T | number, b: T | number): T => apply('mul', [lift(a), lift(b)]);
-export const div = (a: T | number, b: T | number): T => apply('div', [lift(a), lift(b)]);
+/**
+ * An elementwise binary op whose operands are written as given, except that an `expand` beside
+ * an operand of the full shape is skipped: the op broadcasts its source to the same values, and
+ * the expanded tensor (a backward pass makes many, from sums and means) is never written.
+ */
+function binary(name: 'add' | 'sub' | 'mul' | 'div') {
+  const skip = (x: T, other: T): T => (x.op === 'expand' && sameShape(other.shape, x.shape) ? x.inputs[0] : x);
+  return (a: T | number, b: T | number): T => {
+    const [ta, tb] = [lift(a), lift(b)];
+    const sa = skip(ta, tb);
+    return apply(name, sa !== ta ? [sa, tb] : [ta, skip(tb, ta)]); // one of them at most: the other keeps the shape
+  };
+}
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+export const div = binary('div');
 export const pow = (a: T | number, b: T | number): T => apply('pow', [lift(a), lift(b)]);
 export const neg = (x: T): T => apply('neg', [x]);
 export const exp = (x: T): T => apply('exp', [x]);

@@ -11,7 +11,8 @@ export const KERAS_EPSILON = 1e-7;
 
 /** Σ (x − x̂)² per image, over the last axis. x: (N, D), xHat: (…, N, D) → (…, N). */
 export function sumSquaredError(x: Tensor, xHat: Tensor): Tensor {
-  return op.reduceSum(op.square(op.sub(x, xHat)), [xHat.rank - 1]);
+  // (x̂ − x)², the same value as (x − x̂)²: its gradient reaches x̂ without a negation pass.
+  return op.reduceSum(op.square(op.sub(xHat, x)), [xHat.rank - 1]);
 }
 
 /** Bernoulli cross-entropy summed over pixels, predictions clipped like Keras. x: (N, D), p: (…, N, D) → (…, N). */

@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import { grad } from '../../src/graph/autodiff.js';
 import * as op from '../../src/graph/ops.js';
 import { concrete, type Shape } from '../../src/graph/shape.js';
-import { input, type Tensor } from '../../src/graph/tensor.js';
+import { input, topoSort, type Tensor } from '../../src/graph/tensor.js';
 import { toOnnx } from '../../src/onnx/emit.js';
 import { Rng } from '../../src/rng.js';
 import { compile, nodeRuntime, type Feed } from '../../src/runtime/node.js';
@@ -536,6 +536,26 @@ test('maxPool gradient goes to the first maximum of a tied window, and skips unc
   const data = Float32Array.from([1, 1, 3, 7, 9, /**/ 1, 1, 7, 2, 9, /**/ 9, 9, 9, 9, 9]);
   const { g: out } = await s.run({ x: { data, dims: [1, 1, 3, 5] } });
   assert.deepEqual([...out], [1, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 0, /**/ 0, 0, 0, 0, 0]);
+  await s.release();
+});
+
+test('a backward pass writes no broadcast copies: an expand beside a full-shape operand is skipped, x·x gives 2·(dy·x)', async () => {
+  const [a, b, c] = [input('a', ['N', 1]), input('b', ['N', 4]), input('c', [1, 4])];
+  assert.deepEqual(op.mul(op.expandAs(a, b), b).inputs, [a, b]);
+  const [e, f] = [op.expand(c, [3, 4]), input('f', [3, 4])];
+  assert.deepEqual(op.sub(f, e).inputs, [f, c]);
+  assert.deepEqual(op.sub(e, c).inputs, [e, c]); // c is not of the full shape: the expand stays
+  const both = op.add(op.expandAs(a, b), op.expandAs(a, b));
+  assert.deepEqual(both.shape, ['N', 4]); // one of two expands skipped at most: the shape stays
+  // d/dx Σ mean_N(x²): no Add of two products, no Expand to x's shape, the values 2x/N.
+  const x = input('x', ['N', 4]);
+  const [g] = grad(op.reduceMean(op.reduceSum(op.square(x), [1]), [0]), [x]);
+  const ts = topoSort([g!]);
+  assert.ok(!ts.some((t) => t.op === 'add' || (t.op === 'expand' && t.rank === 2)), ts.map((t) => `${t.op} [${t.shape.join(',')}]`).join(' '));
+  const s = await compile(toOnnx({ inputs: [x], outputs: [{ name: 'g', tensor: g! }] }));
+  const data = Float32Array.from({ length: 8 }, (_, i) => i - 3.5);
+  const { g: out } = await s.run({ x: { data, dims: [2, 4] } });
+  assert.deepEqual([...out], [...data]); // 2x/N with N = 2
   await s.release();
 });
 
