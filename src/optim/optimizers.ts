@@ -107,13 +107,13 @@ export function nadam(o: AdamOptions = {}): Optimizer {
       // fewer than the textbook order.
       const cm = op.div(op.mul(lr, uT1), op.sub(1, uProd1));
       const cg = op.div(op.mul(lr, op.sub(1, uT)), op.sub(1, uProd));
-      const vScale = op.div(1, op.sub(1, b2Power));
+      const b2Correction = op.sub(1, b2Power);
       return {
         globals: { u_product: uProd },
         params: params.map(({ w, g, slots }) => {
           const { m, v } = moments(g, slots, b1, b2);
           const lrMHat = op.add(op.mul(m, cm), op.mul(g, cg));
-          const vHat = op.mul(v, vScale);
+          const vHat = op.div(v, b2Correction); // as Keras: v / (1 − β2ᵗ)
           return { w: op.sub(w, op.div(lrMHat, op.add(op.sqrt(vHat), eps))), slots: { m, v } };
         }),
       };
