@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 venv="${1:-bench/.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --upgrade pip
-# torch's CPU-only wheel (2.13.0+cpu) lives on PyTorch's own index (PyPI's pulls in CUDA);
-# the rest comes from PyPI.
-"$venv/bin/pip" install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# torch's CPU-only wheel (2.13.0+cpu) lives on PyTorch's own index (PyPI's pulls in CUDA); a
+# machine whose pip finds that wheel already (find-links, a local mirror) takes it from there.
+"$venv/bin/pip" install torch==2.13.0+cpu ||
+  "$venv/bin/pip" install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 "$venv/bin/pip" install tensorflow-cpu==2.21.0 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2 numpy
 "$venv/bin/python" -c 'import tensorflow, keras, jax, torch; print("peers ready: tensorflow", tensorflow.__version__, "keras", keras.__version__, "jax", jax.__version__, "torch", torch.__version__)'
