@@ -62,6 +62,19 @@ test('VAE: `device` picks the runtime; `device` and `runtime` together are refus
   await m.dispose();
 });
 
+test("training sessions ask ORT's worker threads to flush denormals, and JavaScript's own arithmetic stays IEEE", async () => {
+  // ORT sets the flushing of the thread that creates a process's first session, JavaScript's
+  // here; this file's first session is the runtime's own, so this test sees what a user sees.
+  const x = input('x', ['N']);
+  const model = await nodeRuntime.compile(toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: mul(x, 0.5) }] }));
+  const tiny = Number('5e-324'); // the smallest denormal double (read at run time: not folded)
+  const denormalFloat = Float32Array.of(1e-40);
+  await model.run({ x: { data: Float32Array.of(1, 2), dims: [2] } });
+  assert.equal(tiny * 2, 1e-323, 'a denormal double flushed to zero on the JavaScript thread');
+  assert.ok(denormalFloat[0] * 2 > 0, 'a denormal float flushed to zero on the JavaScript thread');
+  await model.release();
+});
+
 test("cpuOnlyOnWebGpu: the training step's MaxPools with indices (for the gradient), none in the exported encoder", async () => {
   const graphs: Uint8Array[] = [];
   const capture = { name: 'capture', compile: (bytes: Uint8Array, opts?: CompileOptions) => (graphs.push(bytes), nodeRuntime.compile(bytes, opts)) };
