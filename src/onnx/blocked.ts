@@ -12,7 +12,8 @@
  * ReorderInput becomes its twin, a Transpose to NHWC (the kernel gradient's im2col, Keras'
  * Flatten) a ReorderOutput with channels last, a ReorderInput of a Transpose from NHWC (Keras'
  * Reshape to an image) a ReorderInput with channels last, a bias gradient's ReduceSum a sum of
- * the blocked values, and a ReLU right after a blocked Conv becomes the
+ * the blocked values, an AveragePool (an upsampling's gradient) ORT's blocked AveragePool, and a
+ * ReLU right after a blocked Conv becomes the
  * Conv's activation. An NCHW tensor still needed elsewhere is reordered out of its twin (one copy),
  * and what nobody reads any more is dropped. Only tensors whose channels fill whole blocks get
  * twins, so no padding channel ever mixes in. Two more rewrites were slower and are not made: the
@@ -115,6 +116,13 @@ export function keepBlocked(g: BlockedGraph): void {
       twin.set(out, { name, shape: shapes[0], float });
       if (float) lazy.set(out, n);
       else g.nodes.push(n);
+    } else if (!n.domain && n.opType === 'AveragePool' && t(0)?.float && !attr(n, 'auto_pad') && ints(n, 'pads').every((p) => p === 0)) {
+      // An upsampling's gradient (the block sums) on the blocked values, as ORT's own NCHWc
+      // AveragePool: the NCHW node would cost a reorder out and ORT's reorder back in.
+      const name = g.fresh('AveragePool');
+      g.nodes.push(onnx.NodeProto.create({ opType: 'AveragePool', domain: NCHWC, input: [t(0)!.name], output: [name], name: g.fresh('n_AveragePool'), attribute: n.attribute }));
+      twin.set(out, { name, shape: g.shapes.get(out)!, float: true });
+      lazy.set(out, n);
     } else if (!n.domain && n.opType === 'Transpose' && free && t(0)?.float && same(ints(n, 'perm'), [0, 2, 3, 1])) {
       // NCHW → NHWC straight from the blocked values.
       alias.set(out, g.node('ReorderOutput', [t(0)!.name], { channels: { i: channelsOf(t(0)!.shape) }, channels_last: { i: 1 } }, NCHWC));

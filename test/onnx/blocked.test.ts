@@ -15,7 +15,7 @@ import { compile, nodeRuntime } from '../../src/runtime/node.js';
 
 const { onnx } = onnxProto;
 
-/** Two conv layers with ReLUs, a stride-2 transposed conv, Keras' NHWC flatten and reshape, and every gradient: the shapes of the conv presets in small. */
+/** Two conv layers with ReLUs, a stride-2 transposed conv, an upsampling, Keras' NHWC flatten and reshape, and every gradient: the shapes of the conv presets in small. */
 function net(c: number) {
   const x = input('x', ['N', c, 8, 8]);
   const w1 = param('w1', [c, c, 3, 3]);
@@ -23,14 +23,21 @@ function net(c: number) {
   const w2 = param('w2', [2 * c, c, 3, 3]);
   const wt = param('wt', [2 * c, c, 3, 3]);
   const w4 = param('w4', [c, 2 * c, 3, 3]);
+  const w5 = param('w5', [c, 2 * c, 3, 3]);
   const h1 = op.relu(op.conv(x, w1, { pads: [1, 1, 1, 1] }, b1)); // (N, c, 8, 8)
   const h2 = op.relu(op.conv(h1, w2, { strides: [2, 2], pads: [0, 0, 1, 1] })); // (N, 2c, 4, 4)
   const h3 = op.relu(op.convTranspose(h2, wt, { strides: [2, 2], pads: [0, 0, 1, 1], outputPadding: [1, 1] })); // (N, c, 8, 8)
   const flat = op.reshape(op.transpose(h2, [0, 2, 3, 1]), ['N', 2 * c * 16]); // Keras' Flatten
   const image = op.transpose(op.reshape(op.mul(flat, 0.5), ['N', 4, 4, 2 * c]), [0, 3, 1, 2]); // Keras' Reshape to an image
   const h4 = op.relu(op.conv(image, w4, { pads: [1, 1, 1, 1] })); // (N, c, 4, 4)
-  const loss = op.add(op.add(op.reduceSum(op.mul(h3, h3), [0, 1, 2, 3]), op.reduceSum(op.mul(flat, flat), [0, 1])), op.reduceSum(op.mul(h4, h4), [0, 1, 2, 3]));
-  const params = [w1, b1, w2, wt, w4];
+  const h5 = op.relu(op.conv(op.upsample(h2, 2), w5, { pads: [1, 1, 1, 1] })); // (N, c, 8, 8); its gradient's block sums stay blocked
+  const sq = (t: Tensor) =>
+    op.reduceSum(
+      op.mul(t, t),
+      t.shape.map((_, i) => i),
+    );
+  const loss = op.add(op.add(op.add(sq(h3), sq(flat)), sq(h4)), sq(h5));
+  const params = [w1, b1, w2, wt, w4, w5];
   const grads = grad(loss, [x, ...params]) as Tensor[];
   return { inputs: [x, ...params], outputs: [{ name: 'loss', tensor: loss }, ...grads.map((g, i) => ({ name: `d${i}`, tensor: g }))] };
 }
@@ -48,6 +55,11 @@ test('activations between blocked convolutions stay blocked, and a ReLU after a 
   assert.ok(channelsLast('ReorderInput').length >= 1, 'no ReorderInput straight from NHWC');
   const toNhwc = (n: onnxProto.onnx.INodeProto) => n.opType === 'Transpose' && n.attribute!.some((a) => a.name === 'perm' && a.ints!.map(Number).join() === '0,2,3,1');
   assert.ok(!nodes.some((n) => toNhwc(n) && producer.get(n.input![0])?.opType === 'ReorderOutput'), 'a Transpose to NHWC of a ReorderOutput');
+  const pools = nodes.filter((n) => n.opType === 'AveragePool');
+  assert.ok(
+    pools.length === 1 && pools[0].domain === NCHWC,
+    `the upsampling's gradient: ${pools.map((n) => `${n.domain}:AveragePool`).join(', ')}, expected one blocked AveragePool`,
+  );
 });
 
 const block = await nodeRuntime.nchwcBlock!();
