@@ -840,8 +840,38 @@ export interface ConvOptions {
   pads?: readonly number[];
   dilations?: readonly number[];
 }
-export const conv = (x: T, w: T, o: ConvOptions = {}, bias?: T): T =>
-  apply('conv', bias ? [x, w, bias] : [x, w], { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], dilations: o.dilations ?? [1, 1] });
+export const conv = (x: T, w: T, o: ConvOptions = {}, bias?: T): T => {
+  const [strides, pads, dilations] = [o.strides ?? [1, 1], o.pads ?? [0, 0, 0, 0], o.dilations ?? [1, 1]];
+  const small = upsampledTwice(x, w, strides, pads, dilations);
+  if (small) return convTranspose(small, upsampledKernel(w), { strides: [2, 2], pads }, bias);
+  return apply('conv', bias ? [x, w, bias] : [x, w], { strides, pads, dilations });
+};
+
+/**
+ * The image `x` was upsampled from, when `x` is a ×2 nearest-neighbour upsampling and the conv a
+ * stride-1 'same' one with an odd square kernel (Keras' UpSampling2D then Conv2D or
+ * Conv2DTranspose): that pair is one stride-2 transposed convolution of the small image (see
+ * {@link upsampledKernel}), with 2.25× fewer multiply-adds (4 taps per output pixel, not 9) and no
+ * 4×-larger image in between. lecture-conv's decoder has two such pairs.
+ */
+function upsampledTwice(x: T, w: T, strides: readonly number[], pads: readonly number[], dilations: readonly number[]): T | undefined {
+  const [kh, kw] = w.shape.slice(2);
+  const k = kh as number;
+  if (x.op !== 'upsample' || num(x.attrs, 'factor') !== 2 || kh !== kw || k % 2 !== 1) return undefined;
+  return [...strides, ...dilations].every((v) => v === 1) && pads.every((v) => v === (k - 1) / 2) ? x.inputs[0] : undefined;
+}
+
+/**
+ * conv(upsample(x, 2), w) = convTranspose(x, K, stride 2, the same pads), with K[ci, co] the
+ * flipped kernel w[co, ci] summed over the 2×2 shifts that read the same source pixel:
+ * K[a, b] = Σ_{da, db ∈ {0, 1}} flip(w)[a − da, b − db], a (k+1)×(k+1) kernel. (In 1-D, k = 3:
+ * K = [w2, w1 + w2, w0 + w1, w0].) [Co, Ci, k, k] → [Ci, Co, k+1, k+1].
+ */
+function upsampledKernel(w: T): T {
+  const wf = flip(transpose(w, [1, 0, 2, 3]), [2, 3]); // (Ci, Co, k, k), as a transposed conv's kernel
+  const shifted = [0, 1].flatMap((a) => [0, 1].map((b) => pad(wf, [0, 0, a, b, 0, 0, 1 - a, 1 - b])));
+  return shifted.reduce((sum, t) => add(sum, t));
+}
 export const convTranspose = (x: T, w: T, o: { strides?: readonly number[]; pads?: readonly number[]; outputPadding?: readonly number[] } = {}, bias?: T): T =>
   apply('convTranspose', bias ? [x, w, bias] : [x, w], { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], outputPadding: o.outputPadding ?? [0, 0] });
 

@@ -156,6 +156,36 @@ function kernelGradRow(what: string, a: [number, number, number], b: [number, nu
   };
 }
 
+/** Nearest-neighbour ×2 upsampling of NCHW values. */
+function upsampleRef(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+  return Float32Array.from({ length: n * c * h * w * 4 }, (_, i) => {
+    const [a, ch, y, z] = unravel(i, [n, c, 2 * h, 2 * w]);
+    return x[ravel([a, ch, y >> 1, z >> 1], [n, c, h, w])];
+  });
+}
+
+/**
+ * conv(upsample(x, 2), w) with 'same' padding, which `op.conv` traces as a stride-2 transposed
+ * conv of x: values against the conv of the upsampled image, gradients against finite
+ * differences. x is [c, h, w] per image; `co` filters with bias.
+ */
+function upsampledConvRow(name: string, [c, h, w]: [number, number, number], co: number): Row {
+  return {
+    name,
+    inputs: [{ shape: ['N', c, h, w] }, { shape: [co, c, 3, 3] }, { shape: [co] }],
+    build: ([x, k, b]) => {
+      const y = op.conv(op.upsample(x, 2), k, { pads: [1, 1, 1, 1] }, b);
+      assert.equal(y.op, 'convTranspose', 'conv of an upsampling is traced as a transposed conv');
+      return y;
+    },
+    shape: ['N', co, 2 * h, 2 * w],
+    reference: (v, d) => {
+      const [n] = d[0];
+      return convRef(upsampleRef(v[0], d[0]), [n, c, 2 * h, 2 * w], v[1], d[1], [1, 1], [1, 1, 1, 1], [1, 1], v[2]);
+    },
+  };
+}
+
 function poolRef(x: Float32Array, xd: number[], k: number[], s: number[], average = false): number[] {
   const [n, c, h, w] = xd;
   const oh = Math.floor((h - k[0]) / s[0]) + 1;
@@ -371,6 +401,8 @@ const rows: Row[] = [
     shape: ['N', 2, 2, 3],
     reference: (v, d) => poolRef(v[0], d[0], [2, 2], [2, 2]),
   },
+  upsampledConvRow('conv 3×3 same of a ×2 upsampling: one stride-2 transposed conv, bias', [2, 3, 2], 3),
+  upsampledConvRow('conv 3×3 same of a ×2 upsampling, 16 channels in (NCHWc), 1 out', [16, 2, 3], 1),
   {
     name: 'upsample ×2 (nearest)',
     inputs: [{ shape: ['N', 2, 2, 3] }],

@@ -30,7 +30,9 @@ function net(c: number) {
   const flat = op.reshape(op.transpose(h2, [0, 2, 3, 1]), ['N', 2 * c * 16]); // Keras' Flatten
   const image = op.transpose(op.reshape(op.mul(flat, 0.5), ['N', 4, 4, 2 * c]), [0, 3, 1, 2]); // Keras' Reshape to an image
   const h4 = op.relu(op.conv(image, w4, { pads: [1, 1, 1, 1] })); // (N, c, 4, 4)
-  const h5 = op.relu(op.conv(op.upsample(h2, 2), w5, { pads: [1, 1, 1, 1] })); // (N, c, 8, 8); its gradient's block sums stay blocked
+  // (N, c, 6, 6): a 'valid' conv, so the upsampling stays one (a 'same' one would fold it into a
+  // stride-2 transposed conv, src/graph/ops.ts), and its gradient's block sums stay blocked.
+  const h5 = op.relu(op.conv(op.upsample(h2, 2), w5));
   const sq = (t: Tensor) =>
     op.reduceSum(
       op.mul(t, t),
