@@ -44,11 +44,16 @@ let ortModule: Promise<OrtModule> | null = null;
  */
 function loadOrt(): Promise<OrtModule> {
   return (ortModule ??= importOrt().then(async (ort) => {
-    const x = input('x', [1]);
-    const first = await ort.InferenceSession.create(toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: mul(x, 2) }], name: 'ieee_main_thread' }), { intraOpNumThreads: 1 });
+    const first = await ort.InferenceSession.create(oneNodeModel('ieee_main_thread'), { intraOpNumThreads: 1 });
     await first.release();
     return ort;
   }));
+}
+
+/** y = 2x: the smallest model a session can be made of, for probes. */
+function oneNodeModel(name: string): Uint8Array {
+  const x = input('x', [1]);
+  return toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: mul(x, 2) }], name });
 }
 
 const webgpuChecks = new Map<Device, Promise<void>>();
@@ -79,8 +84,7 @@ async function checkWebGpu(): Promise<void> {
   const missing = vulkanProblem();
   if (missing) throw fail(missing);
   // A one-node model: creating its session is what fails when WebGPU finds no adapter.
-  const x = input('x', [1]);
-  const probe = toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: mul(x, 2) }], name: 'webgpu_probe' });
+  const probe = oneNodeModel('webgpu_probe');
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(probe, { executionProviders: ['webgpu'] });
