@@ -394,8 +394,8 @@ export const OPS = {
   /**
    * The kernel gradient of a convolution (TensorFlow's Conv2DBackpropFilter):
    * out[cb, ca, u, v] = Σ_{n,i,j} b[n,cb,i,j] · a[n,ca, i·s+u−pt, j·s+v−pl], shape [Cb,Ca,kh,kw].
-   * Lowered as im2col of `a` (kh·kw strided slices of the padded NHWC tensor, concatenated) and
-   * a GEMM over batch × positions: ORT's Conv with batch and channels swapped ran this
+   * Lowered as im2col of `a` (one Gather of its taps) and a GEMM over batch × positions: ORT's
+   * Conv with batch and channels swapped ran this
    * contraction 5–10× slower, its kernel being the whole image and its output only kh×kw.
    */
   kernelGrad: def({
@@ -411,85 +411,72 @@ export const OPS = {
       const [kh, kw] = nums(at, 'kernel');
       const s = nums(at, 'strides');
       const p = nums(at, 'pads');
-      // The contraction over batch × positions. At stride 1 it runs per image on a free reshape of
-      // the NCHW operand, (N, C, H·W)·(N, H·W, kh·kw·C'), summed over N, so that operand is never
-      // transposed: 1.03–1.36× per stride-1 layer of lecture-conv and keras-conv2d (kernel
-      // gradient alone, single-thread CPU time, min of 24). At stride 2 the per-image products get
-      // small (7×7 and 14×14 outputs, 0.88–0.97×), and one GEMM over (C, N·H·W) stays.
-      // One channel of `a` (the image) takes that path at any stride: its products are tiny anyway,
-      // and its im2col is strided slices of whole planes (below), not a Gather of single floats
-      // (0.9 ms for the image's 128×196×9 floats at stride 2).
-      const perImage = (s[0] === 1 && s[1] === 1) || ca === 1;
-      // im2col by one Gather of whole pixels (C floats) of x's padded NHWC images (N, Hp·Wp, C):
-      // output (n, i, j), tap (u, v) reads pixel (y0 + s·i)·Wp + (x0 + s·j) of image n, where
-      // (y0, x0) = starts(u, v), so the indices are one constant (H'·W', taps) table, whatever
-      // the batch. It replaced kh·kw strided Slices (joined by a Concat of 32-float pieces, or fed to a GEMM each): the
-      // keras-conv2d step 1.08–1.14× and the lecture-conv one 1.10× faster (A/B in one process,
-      // alternating runs of 3 × 8 steps, median of 10; ORT's profile: 5 ms of Gather against
-      // 13–17 of Slice).
-      const im2col = (x: string, [c, h, w]: number[], pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
-        const pixels = one(L, 'Reshape', [one(L, 'Transpose', [x], { perm: { ints: [0, 2, 3, 1] } }), L.ints([0, h * w, c])]); // (N, H·W, C)
-        // Taps that fall in the padding read pixel H·W, a zero appended to each image: a Concat of
-        // whole images ran ≈ 2× faster than ORT's Pad of the NHWC tensor (0.8 against 1.5–1.7 ms
-        // at 128×28×28×32), whose inner loop copies one C-float pixel at a time.
+      // Multi-channel operands: im2col as the GEMM's left operand, (C·taps, H'·W'·N), gathered from
+      // the operand in CHWN order (channels, pixels, images innermost), and the other operand in
+      // the same order, (C', H'·W'·N), read transposed. MLAS streams the left operand and packs
+      // the right one, so the big im2col goes left: 1.3–2.4× the GEMM rate of the earlier
+      // (C', N·H'·W')·(N·H'·W', taps·C) arrangement on these layers' shapes (165 → 242 GFLOP/s at
+      // 64×25088×288), and the Gather copies whole N-float rows instead of C-float pixels.
+      // NCHW → CHWN moves one axis, which ORT's Transpose does on its fast path.
+      const chwn = (x: string) => one(L, 'Transpose', [x], { perm: { ints: [1, 2, 3, 0] } }); // (C, H, W, N)
+      const im2colT = (x: string, [c, h, w]: number[], pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
+        const pixels = one(L, 'Reshape', [chwn(x), L.ints([c, h * w, -1])]); // (C, H·W, N)
+        // Taps that fall in the padding read pixel H·W, a zero row appended to each channel.
         const table: number[] = [];
-        for (let i = 0; i < size[0]; i++)
-          for (let j = 0; j < size[1]; j++)
-            for (let u = 0; u < kh; u++)
-              for (let v = 0; v < kw; v++) {
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++)
+            for (let i = 0; i < size[0]; i++)
+              for (let j = 0; j < size[1]; j++) {
                 const [y0, x0] = starts(u, v);
                 const [yy, xx] = [y0 + step[0] * i - pads[0], x0 + step[1] * j - pads[1]];
                 table.push(yy >= 0 && yy < h && xx >= 0 && xx < w ? yy * w + xx : h * w);
               }
-        const padded = table.includes(h * w)
-          ? one(L, 'Concat', [pixels, one(L, 'Expand', [L.floats(new Array(c).fill(0)), zeroPixelShape(pixels, c)])], { axis: { i: 1 } })
-          : pixels; // (N, H·W + 1, C)
-        const patches = one(L, 'Gather', [padded, one(L, 'Reshape', [L.ints(table), L.ints([size[0] * size[1], kh * kw])])], {
-          axis: { i: 1 },
-        }); // (N, H'·W', taps, C): the im2col
-        return one(L, 'Reshape', [patches, L.ints(perImage ? [0, -1, kh * kw * c] : [-1, kh * kw * c])]); // (N, H'·W', kh·kw·C) or (N·H'·W', kh·kw·C)
+        const zeros = () => {
+          const shape = one(L, 'Concat', [L.ints([c, 1]), one(L, 'Shape', [x], { start: { i: 0 }, end: { i: 1 } })], { axis: { i: 0 } }); // [C, 1, N]
+          return one(L, 'Expand', [L.floats([0]), shape]);
+        };
+        const padded = table.includes(h * w) ? one(L, 'Concat', [pixels, zeros()], { axis: { i: 1 } }) : pixels; // (C, H·W + 1, N)
+        const patches = one(L, 'Gather', [padded, one(L, 'Reshape', [L.ints(table), L.ints([kh * kw, size[0] * size[1]])])], { axis: { i: 1 } }); // (C, taps, H'·W', N)
+        return one(L, 'Reshape', [patches, L.ints([c * kh * kw, -1])]); // (C·taps, H'·W'·N)
       };
-      /** (N, 1, C) as an int64 shape, N read from x at run time. */
-      const zeroPixelShape = (x: string, c: number) => one(L, 'Concat', [one(L, 'Shape', [x], { start: { i: 0 }, end: { i: 1 } }), L.ints([1, c])], { axis: { i: 0 } });
-      // One channel (the image, or the last layer's output gradient): joining the kh·kw
-      // slices along NHWC's channel axis would interleave single floats. The patches stay NCHW
-      // instead, (N, kh·kw, H'·W'), joined along axis 1 in whole (H', W') blocks, and the MatMul
-      // reads them transposed: 1.20–1.35× per such layer (kernel gradient alone, single-thread
-      // CPU, min of 30, ABBA order); with 16–32 channels the NHWC join was level or faster.
-      const im2colNchw = (x: string, c: number, pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
+      /** Σ over images and positions: (C·taps, K)·(C', K)ᵀ as (C, kh, kw, C'). */
+      const contract = (patches: string, c: number, other: string, co: number) =>
+        one(L, 'Reshape', [one(L, 'Gemm', [patches, one(L, 'Reshape', [chwn(other), L.ints([co, -1])])], { transB: { i: 1 } }), L.ints([c, kh, kw, co])]);
+      // One channel (the image, or the last layer's output gradient): its taps are whole planes.
+      // The patches stay NCHW, (N, kh·kw, H'·W'), joined along axis 1 in whole (H', W') blocks,
+      // and the contraction runs per image, (N, C', H'·W')·(N, H'·W', kh·kw), summed over N: with
+      // only kh·kw patch rows the CHWN GEMM above ran slower (0.68 against 0.48 ms at 128×28×28,
+      // 16 filters).
+      const im2colNchw = (x: string, pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
         const padded = pads.some((v) => v !== 0) ? one(L, 'Pad', [x, L.ints([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])]) : x;
         const cols: string[] = [];
         for (let u = 0; u < kh; u++)
           for (let v = 0; v < kw; v++) {
             const [y0, x0] = starts(u, v);
             const ends = [y0 + step[0] * (size[0] - 1) + 1, x0 + step[1] * (size[1] - 1) + 1];
-            cols.push(one(L, 'Slice', [padded, L.ints([y0, x0]), L.ints(ends), L.ints([2, 3]), L.ints(step)])); // (N, C, H', W')
+            cols.push(one(L, 'Slice', [padded, L.ints([y0, x0]), L.ints(ends), L.ints([2, 3]), L.ints(step)])); // (N, 1, H', W')
           }
-        const joined = cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 1 } }) : cols[0]; // (N, kh·kw·C, H', W')
-        return one(L, 'Transpose', [one(L, 'Reshape', [joined, L.ints([0, kh * kw * c, -1])])], { perm: { ints: [0, 2, 1] } }); // (N, H'·W', kh·kw·C), fused into the MatMul
+        const joined = cols.length > 1 ? one(L, 'Concat', cols, { axis: { i: 1 } }) : cols[0]; // (N, kh·kw, H', W')
+        return one(L, 'Transpose', [one(L, 'Reshape', [joined, L.ints([0, kh * kw, -1])])], { perm: { ints: [0, 2, 1] } }); // (N, H'·W', kh·kw), fused into the MatMul
       };
-      const rows = (x: string, c: number) =>
-        perImage ? one(L, 'Reshape', [x, L.ints([0, c, -1])]) : one(L, 'Reshape', [one(L, 'Transpose', [x], { perm: { ints: [1, 0, 2, 3] } }), L.ints([c, -1])]); // (N, C, H·W) or (C, N·H·W)
-      const gemm = (r: string, patches: string) => {
-        const g = one(L, 'MatMul', [r, patches]); // (N, C, kh·kw·C') or (C, kh·kw·C')
-        return perImage ? one(L, 'ReduceSum', [g, L.ints([0])], { keepdims: { i: 0 } }) : g;
-      };
+      /** Σ_n (N, C', H'·W')·(N, H'·W', kh·kw) as (C', kh, kw, 1). */
+      const perImage = (other: string, co: number, patches: string) =>
+        one(L, 'Reshape', [one(L, 'ReduceSum', [one(L, 'MatMul', [one(L, 'Reshape', [other, L.ints([0, co, -1])]), patches]), L.ints([0])], { keepdims: { i: 0 } }), L.ints([co, kh, kw, 1])]);
       if (s[0] === 1 && s[1] === 1 && cb < ca) {
         // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
         // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.
         const pads = [kh - 1 - p[0], kw - 1 - p[1], ha + p[0] - hb, wa + p[1] - wb];
-        const patches =
-          cb === 1 ? im2colNchw(b, cb, pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]) : im2col(b, [cb, hb, wb], pads, (u, v) => [kh - 1 - u, kw - 1 - v], [ha, wa]); // (N, Ha·Wa, kh·kw·Cb)
-        const g = one(L, 'Reshape', [gemm(rows(a, ca), patches), L.ints([ca, kh, kw, cb])]); // (Ca, kh, kw, Cb)
-        return one(L, 'Transpose', [g], { perm: { ints: [3, 0, 1, 2] } });
+        const starts = (u: number, v: number) => [kh - 1 - u, kw - 1 - v];
+        if (cb === 1) return one(L, 'Transpose', [perImage(a, ca, im2colNchw(b, pads, starts, [ha, wa]))], { perm: { ints: [3, 0, 1, 2] } }); // (Ca, kh, kw, 1) → (1, Ca, kh, kw)
+        return one(L, 'Transpose', [contract(im2colT(b, [cb, hb, wb], pads, starts, [ha, wa]), cb, a, ca)], { perm: { ints: [0, 3, 1, 2] } }); // (Cb, kh, kw, Ca) → (Cb, Ca, kh, kw)
       }
       // Rows/columns the windows reach: (Hb−1)·s + kh from the top of the padded input.
       const pb = Math.max(0, (hb - 1) * s[0] + kh - ha - p[0]);
       const pr = Math.max(0, (wb - 1) * s[1] + kw - wa - p[1]);
-      const patches =
-        ca === 1 ? im2colNchw(a, ca, [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s) : im2col(a, [ca, ha, wa], [p[0], p[1], pb, pr], (u, v) => [u, v], [hb, wb], s); // (N, Hb·Wb, kh·kw·Ca) at stride 1, else (N·Hb·Wb, kh·kw·Ca)
-      const g = one(L, 'Reshape', [gemm(rows(b, cb), patches), L.ints([cb, kh, kw, ca])]); // (Cb, kh, kw, Ca)
-      return one(L, 'Transpose', [g], { perm: { ints: [0, 3, 1, 2] } });
+      const pads = [p[0], p[1], pb, pr];
+      const starts = (u: number, v: number) => [u, v];
+      if (ca === 1) return one(L, 'Transpose', [perImage(b, cb, im2colNchw(a, pads, starts, [hb, wb], s))], { perm: { ints: [0, 3, 1, 2] } }); // (Cb, kh, kw, 1) → (Cb, 1, kh, kw)
+      return one(L, 'Transpose', [contract(im2colT(a, [ca, ha, wa], pads, starts, [hb, wb], s), ca, b, cb)], { perm: { ints: [3, 0, 1, 2] } }); // (Ca, kh, kw, Cb) → (Cb, Ca, kh, kw)
     },
   }),
   /**
@@ -750,12 +737,47 @@ function blockedConvTranspose(
   const cb = Math.ceil(co / B) * B;
   const xr = blocked.input(L, x, ci);
   const wt = one(L, 'Reshape', [one(L, 'Transpose', [w], { perm: { ints: [1, 0, 2, 3] } }), L.ints([co, ci, kh * kw])]); // (Co, Ci, kh·kw)
-  const bias = b && blocked.bias(L, b, co);
+  /** The phase's kernel, (Co, Ci, Tr, Tc). */
+  const kernel = (r: (typeof rows)[number], c: (typeof cols)[number]) => {
+    const taps = r.taps.flatMap((u) => c.taps.map((v) => u * kw + v));
+    return one(L, 'Reshape', [one(L, 'Gather', [wt, L.ints(taps)], { axis: { i: 2 } }), L.ints([co, ci, r.taps.length, c.taps.length])]);
+  };
   const [m, l] = [ho / s[0], wo / s[1]];
+  if (s[0] === s[1] && s[0] * s[1] * co <= B) {
+    // Few filters (an image's channels): the phases as the channels of one conv, each phase's
+    // kernel placed in a window that covers every phase's taps, then DepthToSpace. The s² phase
+    // convs would each pad Co up to a whole block of B filters (16× the work for one channel) and
+    // be interleaved in that padded width: at lecture-conv's last layer 0.7 against 3.5 ms.
+    const reach = (a: (typeof rows)[number]) => [-a.before, a.taps.length - 1 - a.before]; // x offsets the phase reads
+    const window = (axis: typeof rows) => {
+      const lo = Math.min(...axis.map((a) => reach(a)[0]));
+      return { lo, size: Math.max(...axis.map((a) => reach(a)[1])) - lo + 1 };
+    };
+    const [wr, wc] = [window(rows), window(cols)];
+    const pads = [-wr.lo, -wc.lo, m - h + wr.size - 1 + wr.lo, l - wd + wc.size - 1 + wc.lo];
+    if (pads.some((v) => v < 0)) return undefined;
+    const placed = rows.flatMap((r) =>
+      cols.map((c) => {
+        const [top, left] = [-r.before - wr.lo, -c.before - wc.lo];
+        const pads = [0, 0, top, left, 0, 0, wr.size - r.taps.length - top, wc.size - c.taps.length - left];
+        return one(L, 'Pad', [kernel(r, c), L.ints(pads)]); // (Co, Ci, Kr, Kc)
+      }),
+    );
+    const phasesCo = s[0] * s[1] * co;
+    const k = one(L, 'Concat', placed, { axis: { i: 0 } }); // (s²·Co, Ci, Kr, Kc), DepthToSpace's DCR order
+    const bias = b && blocked.bias(L, one(L, 'Tile', [b, L.ints([s[0] * s[1]])]), phasesCo);
+    const y = blocked.conv(L, xr, blocked.filter(L, k, ci, phasesCo, wr.size, wc.size), bias, {
+      kernel_shape: { ints: [wr.size, wc.size] },
+      pads: { ints: pads },
+      strides: { ints: [1, 1] },
+      dilations: { ints: [1, 1] },
+    }); // (N, s²·Co, M, L) blocked
+    return one(L, 'DepthToSpace', [blocked.output(L, y, phasesCo)], { blocksize: { i: s[0] }, mode: { s: 'DCR' } });
+  }
+  const bias = b && blocked.bias(L, b, co);
   const rowsOut = rows.map((r) => {
     const phase = cols.map((c) => {
-      const taps = r.taps.flatMap((u) => c.taps.map((v) => u * kw + v));
-      const k = one(L, 'Reshape', [one(L, 'Gather', [wt, L.ints(taps)], { axis: { i: 2 } }), L.ints([co, ci, r.taps.length, c.taps.length])]); // (Co, Ci, Tr, Tc)
+      const k = kernel(r, c); // (Co, Ci, Tr, Tc)
       const y = blocked.conv(L, xr, blocked.filter(L, k, ci, co, r.taps.length, c.taps.length), bias, {
         kernel_shape: { ints: [r.taps.length, c.taps.length] },
         pads: { ints: [r.before, c.before, r.after, c.after] },
