@@ -461,7 +461,10 @@ export const OPS = {
       };
       /** Σ_n (N, C', H'·W')·(N, H'·W', kh·kw) as (C', kh, kw, 1). */
       const perImage = (other: string, co: number, patches: string) =>
-        one(L, 'Reshape', [one(L, 'ReduceSum', [one(L, 'MatMul', [one(L, 'Reshape', [other, L.ints([0, co, -1])]), patches]), L.ints([0])], { keepdims: { i: 0 } }), L.ints([co, kh, kw, 1])]);
+        one(L, 'Reshape', [
+          one(L, 'ReduceSum', [one(L, 'MatMul', [one(L, 'Reshape', [other, L.ints([0, co, -1])]), patches]), L.ints([0])], { keepdims: { i: 0 } }),
+          L.ints([co, kh, kw, 1]),
+        ]);
       if (s[0] === 1 && s[1] === 1 && cb < ca) {
         // Stride 1 is symmetric in a and b: shift the smaller one (b here) the opposite way,
         // out[cb,ca,u,v] = Σ a[n,ca,i,j] · b[n,cb,i−u+pt, j−v+pl], so im2col copies less.

@@ -389,14 +389,14 @@ const rows: Row[] = [
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [0, 0, 1, 1], [0, 0], v[2]),
   },
   {
-    name: 'convTranspose stride 2 same, 16 channels in, 1 out, bias: the phases as one conv\'s channels',
+    name: "convTranspose stride 2 same, 16 channels in, 1 out, bias: the phases as one conv's channels",
     inputs: [{ shape: ['N', 16, 3, 2] }, { shape: [16, 1, 3, 3] }, { shape: [1] }],
     build: ([x, w, b]) => op.convTranspose(x, w, { strides: [2, 2], pads: [0, 0, 1, 1] }, b),
     shape: ['N', 1, 6, 4],
     reference: (v, d) => convTransposeRef(v[0], d[0], v[1], d[1], [2, 2], [0, 0, 1, 1], [0, 0], v[2]),
   },
   {
-    name: 'convTranspose stride 2, 4×4 kernel, 16 channels in, 4 out: the phases as one conv\'s channels',
+    name: "convTranspose stride 2, 4×4 kernel, 16 channels in, 4 out: the phases as one conv's channels",
     inputs: [{ shape: ['N', 16, 3, 3] }, { shape: [16, 4, 4, 4] }],
     build: ([x, w]) => op.convTranspose(x, w, { strides: [2, 2], pads: [1, 1, 1, 1] }),
     shape: ['N', 4, 6, 6],
