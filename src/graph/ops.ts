@@ -395,8 +395,8 @@ export const OPS = {
    * The kernel gradient of a convolution (TensorFlow's Conv2DBackpropFilter):
    * out[cb, ca, u, v] = Σ_{n,i,j} b[n,cb,i,j] · a[n,ca, i·s+u−pt, j·s+v−pl], shape [Cb,Ca,kh,kw].
    * Lowered as im2col of `a` (one Gather of its taps) and a GEMM over batch × positions: ORT's
-   * Conv with batch and channels swapped ran this
-   * contraction 5–10× slower, its kernel being the whole image and its output only kh×kw.
+   * Conv with batch and channels swapped ran this contraction 5–10× slower, its kernel being the
+   * whole image and its output only kh×kw.
    */
   kernelGrad: def({
     shape: ([a, b], at) => {
@@ -416,8 +416,12 @@ export const OPS = {
       // the same order, (C', H'·W'·N), read transposed. MLAS streams the left operand and packs
       // the right one, so the big im2col goes left: 1.3–2.4× the GEMM rate of the earlier
       // (C', N·H'·W')·(N·H'·W', taps·C) arrangement on these layers' shapes (165 → 242 GFLOP/s at
-      // 64×25088×288), and the Gather copies whole N-float rows instead of C-float pixels.
-      // NCHW → CHWN moves one axis, which ORT's Transpose does on its fast path.
+      // 64×25088×288), and the Gather copies whole N-float rows instead of C-float pixels. The
+      // price is NCHW → CHWN for both operands, one Transpose each (≈ 0.55 ns a float): at
+      // keras-conv2d's layer above 9.6 against 10.5 ms for the whole kernel gradient, and
+      // 1.04–1.07× the step (bench/step-ab.ts).
+      // A Transpose from NHWC (a dense layer's output as an image) is split by the blocked pass
+      // (src/onnx/blocked.ts) into two that each move one axis.
       const chwn = (x: string) => one(L, 'Transpose', [x], { perm: { ints: [1, 2, 3, 0] } }); // (C, H, W, N)
       const im2colT = (x: string, [c, h, w]: number[], pads: number[], starts: (u: number, v: number) => number[], size: number[], step = [1, 1]) => {
         const pixels = one(L, 'Reshape', [chwn(x), L.ints([c, h * w, -1])]); // (C, H·W, N)

@@ -57,6 +57,15 @@ test('activations between blocked convolutions stay blocked, and a ReLU after a 
   assert.ok(channelsLast('ReorderInput').length >= 1, 'no ReorderInput straight from NHWC');
   const toNhwc = (n: onnxProto.onnx.INodeProto) => n.opType === 'Transpose' && n.attribute!.some((a) => a.name === 'perm' && a.ints!.map(Number).join() === '0,2,3,1');
   assert.ok(!nodes.some((n) => toNhwc(n) && producer.get(n.input![0])?.opType === 'ReorderOutput'), 'a Transpose to NHWC of a ReorderOutput');
+  const perm = (n: onnxProto.onnx.INodeProto | undefined, p: string) =>
+    n?.opType === 'Transpose' && n.attribute!.some((a) => a.name === 'perm' && a.ints!.map(Number).join() === p);
+  // A kernel gradient's NCHW → CHWN of Keras' reshaped image: ORT would fuse it with the
+  // NHWC → NCHW Transpose before it into one slow N-D Transpose.
+  assert.ok(!nodes.some((n) => perm(n, '1,2,3,0') && perm(producer.get(n.input![0]), '0,3,1,2')), 'a CHWN Transpose of an NHWC Transpose');
+  assert.ok(
+    nodes.some((n) => perm(n, '1,0,2')),
+    'no (H·W, C, N) → (C, H·W, N) Transpose',
+  );
   const pools = nodes.filter((n) => n.opType === 'AveragePool');
   assert.ok(
     pools.length === 1 && pools[0].domain === NCHWC,
