@@ -140,13 +140,26 @@ export const OPS = {
   sqrt: unary('Sqrt', (dy, y) => [div(mul(dy, constant(0.5)), y)]),
   // The mask reads the ReLU's output (y > 0 exactly where x > 0), so that the layer before has
   // one consumer and ORT can fuse the ReLU into it (Gemm, or the blocked Conv: src/onnx/blocked.ts).
-  relu: unary('Relu', (dy, y) => [mul(dy, greater(y, 0))]),
+  relu: unary('Relu', (dy, y) => [mul(dy, positive(y))]),
   sigmoid: unary('Sigmoid', (dy, y) => [mul(dy, mul(y, sub(constant(1), y)))]),
   tanh: unary('Tanh', (dy, y) => [mul(dy, sub(constant(1), mul(y, y)))]),
   leakyRelu: def({
     shape: same,
     onnx: (L, [x], a) => one(L, 'LeakyRelu', [x], { alpha: { f: num(a, 'alpha') } }),
     grad: (dy, y) => [where(greater(y.inputs[0], 0), dy, mul(dy, num(y.attrs, 'alpha')))],
+  }),
+  /**
+   * 1 where x > 0, else 0: a mask, so it passes no gradient. One ONNX node where `greater(x, 0)`
+   * is two (Greater, then a Cast of its booleans): HardSigmoid, min(1, max(0, α·x)) with α the
+   * largest float, is 1 for every x ≥ the smallest normal float (α·x ≥ 4, or +∞) and 0 for
+   * x ≤ 0. 0.54 ms against 0.44 + 0.51 at 128×16×28×28 (ORT's profile), and ReLU's gradient
+   * reads one mask per activation. A subnormal x (which ORT's worker threads read as 0 anyway,
+   * src/runtime/node.ts) could give a fraction.
+   */
+  positive: def({
+    shape: same,
+    onnx: (L, [x]) => one(L, 'HardSigmoid', [x], { alpha: { f: 3.4028234663852886e38 }, beta: { f: 0 } }),
+    grad: () => [null],
   }),
   /** 1 where a > b, else 0 (broadcasting): a mask, so it passes no gradient. */
   greater: def({
@@ -840,6 +853,8 @@ export const sigmoid = (x: T): T => apply('sigmoid', [x]);
 export const tanh = (x: T): T => apply('tanh', [x]);
 export const leakyRelu = (x: T, alpha = 0.3): T => apply('leakyRelu', [x], { alpha });
 export const greater = (a: T | number, b: T | number): T => apply('greater', [lift(a), lift(b)]);
+/** 1 where x > 0, else 0 (for the normal floats: see the op). */
+export const positive = (x: T): T => apply('positive', [x]);
 export const where = (cond: T, a: T | number, b: T | number): T => apply('where', [cond, lift(a), lift(b)]);
 export const clip = (x: T, min: number, max: number): T => apply('clip', [x], { min, max });
 export const square = (x: T): T => mul(x, x);

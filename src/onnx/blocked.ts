@@ -51,7 +51,7 @@ export interface BlockedGraph {
 /** ONNX Runtime's domain of blocked-layout CPU kernels (ReorderInput, Conv, ReorderOutput…). */
 export const NCHWC = 'com.microsoft.nchwc';
 /** Elementwise ONNX ops (no axis, no channel-dependent operand once every tensor input has a twin). */
-const ELEMENTWISE = new Set(['Relu', 'Sigmoid', 'Tanh', 'Neg', 'Exp', 'Greater', 'Less', 'Cast', 'Mul', 'Add', 'Sub', 'Div', 'Where', 'Not', 'LeakyRelu']);
+const ELEMENTWISE = new Set(['Relu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'Neg', 'Exp', 'Greater', 'Less', 'Cast', 'Mul', 'Add', 'Sub', 'Div', 'Where', 'Not', 'LeakyRelu']);
 const BOOL_OUT = new Set(['Greater', 'Less', 'Not']);
 
 const attr = (n: Node, name: string) => n.attribute.find((a) => a.name === name);

@@ -256,6 +256,7 @@ const rows: Row[] = [
     reference: binary((a, b) => (a > b ? 1 : 0)),
     grad: false,
   },
+  { name: 'positive', inputs: [{ shape: [2, 4], gen: 'kinkless' }], build: ([x]) => op.positive(x), shape: [2, 4], reference: unaryRef((x) => (x > 0 ? 1 : 0)), grad: false },
   {
     name: 'where (mask from greater, broadcast)',
     inputs: [{ shape: [2, 4], gen: 'kinkless' }, { shape: [2, 4] }, { shape: [4] }],
@@ -571,6 +572,15 @@ test('every op in the table has a row', () => {
   covered.add('maxPoolGrad'); // exercised by maxPool's gradient
   const missing = Object.keys(op.OPS).filter((k) => !covered.has(k));
   assert.deepEqual(missing, [], `ops without a test row: ${missing.join(', ')}`);
+});
+
+test('positive is 1 for every float above 0 down to the smallest normal, ±∞ included, and 0 at and below 0', async () => {
+  const x = input('x', [10]);
+  const s = await compile(toOnnx({ inputs: [x], outputs: [{ name: 'y', tensor: op.positive(x) }] }));
+  const data = Float32Array.of(0, -0, 1.1754944e-38, 3.4028235e38, Infinity, -Infinity, -1.1754944e-38, 1, -1, 0.5);
+  const { y } = await s.run({ x: { data, dims: [10] } });
+  assert.deepEqual([...y], [0, 0, 1, 1, 1, 0, 0, 1, 0, 1]);
+  await s.release();
 });
 
 test('maxPool gradient goes to the first maximum of a tied window, and skips uncovered rows', async () => {
