@@ -779,8 +779,8 @@ function blockedConvTranspose(
     const placed = rows.flatMap((r) =>
       cols.map((c) => {
         const [top, left] = [-r.before - wr.lo, -c.before - wc.lo];
-        const pads = [0, 0, top, left, 0, 0, wr.size - r.taps.length - top, wc.size - c.taps.length - left];
-        return one(L, 'Pad', [kernel(r, c), L.ints(pads)]); // (Co, Ci, Kr, Kc)
+        const around = [0, 0, top, left, 0, 0, wr.size - r.taps.length - top, wc.size - c.taps.length - left];
+        return one(L, 'Pad', [kernel(r, c), L.ints(around)]); // (Co, Ci, Kr, Kc)
       }),
     );
     const phasesCo = s[0] * s[1] * co;

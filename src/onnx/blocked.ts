@@ -14,8 +14,9 @@
  * Reshape to an image) a ReorderInput with channels last, a bias gradient's ReduceSum a sum of
  * the blocked values, an AveragePool (an upsampling's gradient) ORT's blocked AveragePool, and a
  * ReLU right after a blocked Conv becomes the Conv's activation. A kernel gradient's CHWN
- * Transpose of an NHWC tensor becomes two Transposes that ORT runs on its fast path. An NCHW tensor still needed elsewhere is reordered out of its twin (one copy),
- * and what nobody reads any more is dropped. Only tensors whose channels fill whole blocks get
+ * Transpose of an NHWC tensor becomes two Transposes that ORT runs on its fast path. An NCHW
+ * tensor still needed elsewhere is reordered out of its twin (one copy), and what nobody reads
+ * any more is dropped. Only tensors whose channels fill whole blocks get
  * twins, so no padding channel ever mixes in. Two more rewrites were slower and are not made: the
  * kernel gradient's (C, N·H·W) Transpose as a 5-D Transpose of the blocked values (7 ms against
  * 0.5 at 128×64×14×14: ORT moves one float at a time), and a bias gradient's ReduceSum over the
